@@ -1,0 +1,106 @@
+"""Serializer building blocks every API input uses: strict fields and exact money."""
+
+from decimal import Decimal, InvalidOperation
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.money import (
+    DECIMAL_PLACES,
+    format_amount,
+    has_valid_precision,
+    is_currency,
+    minor_digits,
+)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, naming them, instead of silently ignoring them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "19.99"})
+class MoneyField(serializers.Field):
+    """A non-negative decimal amount, given as a string ("19.99") or a JSON number.
+
+    The currency's own precision is checked where the currency is known
+    (`check_precision`); here at most three decimal places are accepted.
+    """
+
+    default_error_messages = {
+        "invalid": 'Give an amount as a decimal string, such as "19.99".',
+        "negative": "Must not be negative.",
+        "precision": "Has more decimal places than any currency uses.",
+        "too_large": "Is too large.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+            self.fail("invalid")
+        try:
+            amount = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not amount.is_finite():
+            self.fail("invalid")
+        if amount < 0:
+            self.fail("negative")
+        if amount.as_tuple().exponent < -DECIMAL_PLACES and amount != amount.quantize(
+            Decimal(1).scaleb(-DECIMAL_PLACES)
+        ):
+            self.fail("precision")
+        if amount >= Decimal(10) ** 11:
+            self.fail("too_large")
+        return amount
+
+    def to_representation(self, value):
+        return str(value)
+
+
+def check_precision(errors: dict, field: str, amount: Decimal, currency: str) -> None:
+    if not has_valid_precision(amount, currency):
+        errors.setdefault(field, []).append(
+            f"{currency} amounts have at most {minor_digits(currency)} decimal place(s)."
+        )
+
+
+@extend_schema_field({"type": "string", "example": "USD"})
+class CurrencyField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(min_length=3, max_length=3, **kwargs)
+
+    def to_internal_value(self, data):
+        code = super().to_internal_value(data)
+        if not is_currency(code):
+            raise serializers.ValidationError(f"{code!r} is not an ISO 4217 currency code.")
+        return code
+
+
+def money(amount, currency) -> str:
+    """Render an amount for the wire in its currency's precision."""
+    return format_amount(amount, currency)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer given as a JSON integer; "2", 2.0 and 2.5 are refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+__all__ = [
+    "CurrencyField",
+    "MoneyField",
+    "StrictIntegerField",
+    "StrictSerializer",
+    "check_precision",
+    "money",
+]

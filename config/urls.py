@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("orders.api.urls")),
+    path("", include("cancellations.api.urls")),
+    path("", include("refunds.api.urls")),
+    path("", include("inventory.api.urls")),
+    path("", include("retailers.api.urls")),
+    path("", include("notifications.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", include("config.web_urls")),
+]

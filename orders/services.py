@@ -1,0 +1,229 @@
+"""Writes for orders: the storefront's order mirrored here, with stock kept in step."""
+
+from django.db import IntegrityError, transaction
+
+from config.errors import DomainError, ErrorCode
+from inventory.models import StockMovement
+from inventory.services import line_stock_sync, stock_move
+from orders.actors import Actor
+from orders.models import Customer, Order, OrderLine, Payment
+from orders.money import ZERO, format_amount
+from orders.timeline import order_event_record
+
+LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax", "final_sale")
+PAYMENT_FIELDS = ("method", "amount", "reference")
+
+
+def customer_upsert(*, retailer, data: dict) -> Customer:
+    customer, created = Customer.objects.get_or_create(
+        retailer=retailer,
+        external_id=data["external_id"],
+        defaults={k: data.get(k) or "" for k in ("email", "name", "phone")},
+    )
+    if not created:
+        changed = [
+            k
+            for k in ("email", "name", "phone")
+            if k in data and getattr(customer, k) != (data[k] or "")
+        ]
+        for k in changed:
+            setattr(customer, k, data[k] or "")
+        if changed:
+            customer.save(update_fields=changed)
+    return customer
+
+
+def order_upsert(*, retailer, external_id: str, data: dict, actor: Actor) -> tuple[Order, bool]:
+    """Create or replace an order from the storefront's full representation.
+
+    Returns (order, created). Lines that were already cancelled cannot be dropped or
+    shrunk below what was cancelled, nor payments below what was refunded. Unfulfilled
+    lines hold a stock reservation; a move to shipped consumes it.
+    """
+    try:
+        with transaction.atomic():
+            return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
+    except IntegrityError:
+        # A concurrent PUT created the same order first: ours becomes an update.
+        with transaction.atomic():
+            return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
+
+
+def _order_upsert(*, retailer, external_id, data, actor):
+    order = (
+        Order.objects.select_for_update().filter(retailer=retailer, external_id=external_id).first()
+    )
+    created = order is None
+    if created:
+        order = Order(retailer=retailer, external_id=external_id)
+    elif order.currency != data["currency"] and (
+        order.shipping_refunded or order.lines.filter(cancelled_quantity__gt=0).exists()
+    ):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The currency of an order with cancellations cannot change.",
+            errors={"currency": ["Cannot change after a cancellation."]},
+        )
+    previous_fulfillment = order.fulfillment_status if not created else None
+
+    order.customer = customer_upsert(retailer=retailer, data=data["customer"])
+    order.currency = data["currency"]
+    order.placed_at = data["placed_at"]
+    order.fulfillment_status = data.get("fulfillment_status") or Order.Fulfillment.UNFULFILLED
+    order.shipped_at = data.get("shipped_at")
+    order.delivered_at = data.get("delivered_at")
+    order.shipping = data["shipping"]
+    lines_data = data["lines"]
+    order.total = sum((_line_total(d) for d in lines_data), start=order.shipping)
+    payments_total = sum((p["amount"] for p in data.get("payments", [])), start=ZERO)
+    if payments_total != order.total:
+        raise DomainError(
+            ErrorCode.PAYMENTS_MISMATCH,
+            f"Payments add up to {format_amount(payments_total, order.currency)} but the order "
+            f"total is {format_amount(order.total, order.currency)}.",
+            errors={"payments": ["Payments must add up to the order total."]},
+        )
+    order.save()
+
+    lines = _lines_replace(order=order, lines_data=lines_data, actor=actor, created=created)
+    _payments_replace(order=order, payments_data=data.get("payments", []), created=created)
+    for line in lines:
+        line.order = order
+        line_stock_sync(line=line, actor=actor)
+
+    if created:
+        order_event_record(
+            order=order,
+            kind="order.created",
+            message=(
+                f"Order received: {len(lines)} line(s), total "
+                f"{format_amount(order.total, order.currency)} {order.currency}."
+            ),
+            actor=actor,
+            subject=order,
+            to_state=order.fulfillment_status,
+        )
+    else:
+        order_event_record(
+            order=order,
+            kind="order.updated",
+            message=(
+                "Order updated by the storefront: total "
+                f"{format_amount(order.total, order.currency)}."
+            ),
+            actor=actor,
+            subject=order,
+        )
+        if previous_fulfillment != order.fulfillment_status:
+            order_event_record(
+                order=order,
+                kind="order.fulfillment_changed",
+                message=(
+                    f"Fulfilment changed from {previous_fulfillment} to {order.fulfillment_status}."
+                ),
+                actor=actor,
+                subject=order,
+                from_state=previous_fulfillment,
+                to_state=order.fulfillment_status,
+            )
+    return order, created
+
+
+def _line_total(data):
+    return data["quantity"] * data["unit_price"] - data.get("discount", 0) + data.get("tax", 0)
+
+
+def _lines_replace(*, order, lines_data, actor, created) -> list[OrderLine]:
+    existing = {} if created else {line.external_id: line for line in order.lines.all()}
+    incoming = {d["external_id"] for d in lines_data}
+    problems = {}
+    for line in existing.values():
+        if line.external_id not in incoming and line.cancelled_quantity:
+            problems[line.external_id] = "has cancelled units and cannot be removed"
+    for d in lines_data:
+        line = existing.get(d["external_id"])
+        if line is not None and d["quantity"] < line.cancelled_quantity:
+            problems[d["external_id"]] = (
+                f"cannot have fewer than the {line.cancelled_quantity} unit(s) already cancelled"
+            )
+    if problems:
+        raise DomainError(
+            ErrorCode.LINES_ALREADY_CANCELLED,
+            "; ".join(f"line {k} {v}" for k, v in problems.items()) + ".",
+            errors={"lines": [f"{k}: {v}" for k, v in problems.items()]},
+        )
+
+    for line in existing.values():
+        if line.external_id not in incoming:
+            _line_unreserve(line, actor)
+            line.delete()
+
+    result, to_create = [], []
+    for position, d in enumerate(lines_data):
+        line = existing.get(d["external_id"])
+        warehouse = d.get("warehouse") or order.retailer.default_warehouse
+        if line is None:
+            line = OrderLine(order=order, external_id=d["external_id"])
+            to_create.append(line)
+        elif line.sku != d["sku"] or line.warehouse != warehouse:
+            _line_unreserve(line, actor)
+        line.position = position
+        line.warehouse = warehouse
+        for field in LINE_FIELDS:
+            setattr(line, field, d[field])
+        if line.pk:
+            line.save()
+        result.append(line)
+    OrderLine.objects.bulk_create(to_create)
+    return result
+
+
+def _line_unreserve(line, actor):
+    if line.reserved_quantity:
+        stock_move(
+            retailer=line.order.retailer,
+            sku=line.sku,
+            warehouse_code=line.warehouse,
+            kind=StockMovement.Kind.RELEASE,
+            quantity=line.reserved_quantity,
+            actor=actor,
+            order=line.order,
+            source=line,
+        )
+        line.reserved_quantity = 0
+        line.save(update_fields=["reserved_quantity"])
+
+
+def _payments_replace(*, order, payments_data, created):
+    existing = {} if created else {p.external_id: p for p in order.payments.all()}
+    incoming = {d["external_id"]: d for d in payments_data}
+    problems = []
+    for payment in existing.values():
+        d = incoming.get(payment.external_id)
+        if payment.refunded_amount and (d is None or d["amount"] < payment.refunded_amount):
+            problems.append(
+                f"{payment.external_id}: {format_amount(payment.refunded_amount, order.currency)} "
+                "was already refunded to it"
+            )
+    if problems:
+        raise DomainError(
+            ErrorCode.LINES_ALREADY_CANCELLED,
+            "Payments with refunds cannot be removed or reduced below what was refunded.",
+            errors={"payments": problems},
+        )
+    for payment in existing.values():
+        if payment.external_id not in incoming:
+            payment.delete()
+    to_create = []
+    for position, d in enumerate(payments_data):
+        payment = existing.get(d["external_id"]) or Payment(
+            order=order, external_id=d["external_id"]
+        )
+        payment.position = position
+        for field in PAYMENT_FIELDS:
+            setattr(payment, field, d[field])
+        if payment.pk:
+            payment.save()
+        else:
+            to_create.append(payment)
+    Payment.objects.bulk_create(to_create)

@@ -1,0 +1,37 @@
+"""The one way to append to an order's timeline."""
+
+from orders.actors import Actor
+from orders.models import OrderEvent
+
+
+def order_event_record(
+    *,
+    order,
+    kind: str,
+    message: str,
+    actor: Actor,
+    subject=None,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """Append one event; call it inside the transaction that made the change."""
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        message=message,
+        actor_kind=actor.kind,
+        actor_label=actor.label,
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_id=subject.pk if subject is not None else None,
+        from_state=from_state,
+        to_state=to_state,
+        data=data or {},
+    )
+
+
+def order_events_record(events: list[OrderEvent]) -> None:
+    """Append many prepared events at once (bulk paths such as imports)."""
+    OrderEvent.objects.bulk_create(events)

@@ -1,0 +1,57 @@
+"""Storefronts authenticate with `Authorization: Bearer <api key>`; one key, one retailer."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions, permissions, throttling
+
+from retailers.models import ApiKey, hash_api_key
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _sep, key = header.partition(" ")
+        if scheme.lower() != self.keyword.lower() or not key.strip():
+            raise exceptions.AuthenticationFailed(_("Use 'Authorization: Bearer <api key>'."))
+        api_key = (
+            ApiKey.objects.select_related("retailer")
+            .filter(key_hash=hash_api_key(key.strip()), revoked_at__isnull=True)
+            .first()
+        )
+        if api_key is None or not api_key.retailer.is_active:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
+        return (None, api_key)
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+class HasApiKey(permissions.BasePermission):
+    message = "An API key is required."
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return True
+        raise exceptions.NotAuthenticated(_("Send 'Authorization: Bearer <api key>'."))
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """Per-key rate limit, sized for a busy storefront (API_RATE_LIMIT)."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, ApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class RetailerScopedMixin:
+    """Views whose every object belongs to the key's retailer."""
+
+    @property
+    def retailer(self):
+        return self.request.auth.retailer

@@ -1,0 +1,25 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+from retailers.demo import seed
+
+
+class Command(BaseCommand):
+    help = "Load the demo data of `make run` (idempotent) and print the logins and API keys."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=180, help="Orders per retailer.")
+
+    def handle(self, *args, orders, **options):
+        # Progress bars redraw one line, so they go to the raw stream, not OutputWrapper.
+        logins = seed(orders_per_retailer=orders, out=sys.stdout)
+        self.stdout.write("\nRescind is ready on http://127.0.0.1:8000")
+        self.stdout.write(f"  Staff sign in at /accounts/login/ (password {logins['password']!r}):")
+        for username, role, slugs in logins["staff"]:
+            serves = "all retailers" if role == "supervisor" else ", ".join(slugs)
+            self.stdout.write(f"    {username:<11} {role:<17} {serves}")
+        self.stdout.write("  Storefront API keys (Authorization: Bearer <key>):")
+        for slug, key in logins["keys"]:
+            self.stdout.write(f"    {slug:<6} {key}")
+        self.stdout.write("  API docs: http://127.0.0.1:8000/api/docs/")

@@ -1,0 +1,160 @@
+import hashlib
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from orders.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+class Retailer(models.Model):
+    """A client of the BPO: one storefront, one currency, one policy at a time."""
+
+    class Gateway(models.TextChoices):
+        SANDBOX = "sandbox", "Sandbox (moves no money)"
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="USD")
+    gateway = models.CharField(max_length=32, choices=Gateway.choices, default=Gateway.SANDBOX)
+    default_warehouse = models.CharField(max_length=64, default="main")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Policy(models.Model):
+    """One version of a retailer's cancellation policy. Versions are never edited.
+
+    Editing a policy creates the next version; every decision keeps the version it
+    applied, so a past decision can always be explained with the rules of its day.
+    The field names and defaults are the contract of SPEC §4.
+    """
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="policies")
+    version = models.PositiveIntegerField()
+    cancellation_window_hours = models.PositiveIntegerField(default=24)
+    return_window_days = models.PositiveIntegerField(default=30)
+    abuse_threshold = models.PositiveIntegerField(default=5)
+    auto_approve_limit = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=Decimal("250.00")
+    )
+    agent_approval_limit = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=Decimal("1000.00")
+    )
+    require_customer_confirmation = models.BooleanField(default=True)
+    refund_shipping_on_full_cancel = models.BooleanField(default=True)
+    customer_confirmation_hours = models.PositiveIntegerField(default=48)
+    refund_timeline_text = models.CharField(max_length=200, default="5-10 business days")
+    sla_hours = models.PositiveIntegerField(
+        default=4, help_text="An agent should decide a case within this many hours."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=200, blank=True)
+
+    # The fields a storefront reads and writes (SPEC §4), in contract order.
+    CONTRACT_FIELDS = (
+        "cancellation_window_hours",
+        "return_window_days",
+        "abuse_threshold",
+        "auto_approve_limit",
+        "agent_approval_limit",
+        "require_customer_confirmation",
+        "refund_shipping_on_full_cancel",
+        "customer_confirmation_hours",
+        "refund_timeline_text",
+    )
+    EDITABLE_FIELDS = (*CONTRACT_FIELDS, "sla_hours")
+
+    class Meta:
+        ordering = ["retailer", "-version"]
+        verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(fields=["retailer", "version"], name="policy_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.retailer} policy v{self.version}"
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A storefront's credential. Only a hash is stored; the key is shown once."""
+
+    PREFIX = "rsk_"
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, default="storefront")
+    prefix = models.CharField(max_length=16, help_text="The first characters, to recognise a key.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.retailer})"
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def label(self) -> str:
+        """How the key appears as an actor on the timeline."""
+        return f"api key {self.prefix}…"
+
+
+class StaffMember(models.Model):
+    """A BPO user's role and the retailers they serve (a supervisor serves all)."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        SUPERVISOR = "supervisor", "Supervisor"
+        RETAILER_MANAGER = "retailer_manager", "Retailer manager"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_member"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    retailers = models.ManyToManyField(Retailer, blank=True, related_name="staff")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == self.Role.SUPERVISOR
+
+
+class WebhookEndpoint(models.Model):
+    """Where a retailer's systems hear about changes (SPEC §5 webhooks)."""
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list, blank=True, help_text="Empty: every event.")
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_active and (not self.events or event_type in self.events)

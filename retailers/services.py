@@ -1,0 +1,74 @@
+"""Writes for retailers: onboarding, API keys, policy versions, staff."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from retailers.models import ApiKey, Policy, Retailer, StaffMember, hash_api_key
+
+
+def retailer_create(*, slug: str, name: str, currency: str = "USD", **fields) -> Retailer:
+    """A new client, with version 1 of the default policy."""
+    with transaction.atomic():
+        retailer = Retailer.objects.create(slug=slug, name=name, currency=currency, **fields)
+        Policy.objects.create(retailer=retailer, version=1, created_by="system")
+    return retailer
+
+
+def api_key_create(*, retailer: Retailer, name: str = "storefront") -> tuple[ApiKey, str]:
+    """Returns the key row and the key itself, which is never stored nor shown again."""
+    key = ApiKey.generate()
+    api_key = ApiKey.objects.create(
+        retailer=retailer, name=name, prefix=key[:10], key_hash=hash_api_key(key)
+    )
+    return api_key, key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def policy_current(*, retailer: Retailer) -> Policy:
+    policy = Policy.objects.filter(retailer=retailer).order_by("-version").first()
+    if policy is None:  # a retailer made outside retailer_create
+        policy, _ = Policy.objects.get_or_create(retailer=retailer, version=1)
+    return policy
+
+
+def policy_update(*, retailer: Retailer, values: dict, created_by: str) -> Policy:
+    """Save `values` as the next version; absent fields take their defaults."""
+    with transaction.atomic():
+        # Lock the retailer so two edits never claim the same version number.
+        Retailer.objects.select_for_update().filter(pk=retailer.pk).first()
+        latest = Policy.objects.filter(retailer=retailer).order_by("-version").first()
+        fields = {k: v for k, v in values.items() if k in Policy.EDITABLE_FIELDS}
+        return Policy.objects.create(
+            retailer=retailer,
+            version=(latest.version if latest else 0) + 1,
+            created_by=created_by,
+            **fields,
+        )
+
+
+ROLE_GROUPS = {
+    StaffMember.Role.AGENT: "Agents",
+    StaffMember.Role.SUPERVISOR: "Supervisors",
+    StaffMember.Role.RETAILER_MANAGER: "Retailer managers",
+}
+
+
+def staff_create(
+    *, username: str, role: str, password: str, retailers=(), email: str = ""
+) -> StaffMember:
+    """Create or update a BPO user with a role; a supervisor serves every retailer."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+        user.set_password(password)
+        user.is_staff = role == StaffMember.Role.SUPERVISOR  # admin is for supervisors
+        user.save()
+        member, _ = StaffMember.objects.update_or_create(user=user, defaults={"role": role})
+        member.retailers.set(retailers)
+        user.groups.set([Group.objects.get_or_create(name=ROLE_GROUPS[role])[0]])
+    return member
