@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from orders.models import Order, OrderLine, money_field
+from retailers.models import Policy, Retailer
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    APPROVED = "approved", "Approved"
+    AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
+    IN_REVIEW = "in_review", "In review"
+    ESCALATED = "escalated", "Escalated"
+    RETURN_REQUIRED = "return_required", "Return required"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    COMPLETED = "completed", "Completed"
+
+
+# Requests not yet decided: an order has at most one of these at a time.
+UNDECIDED = (Status.RECEIVED, Status.AWAITING_CUSTOMER, Status.IN_REVIEW, Status.ESCALATED)
+FINAL = (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN, Status.RETURN_REQUIRED)
+
+
+class Reason(models.TextChoices):
+    CHANGED_MIND = "changed_mind", "Changed mind"
+    ORDERED_BY_MISTAKE = "ordered_by_mistake", "Ordered by mistake"
+    FOUND_BETTER_PRICE = "found_better_price", "Found a better price"
+    SHIPPING_DELAY = "shipping_delay", "Shipping delay"
+    PAYMENT_ISSUE = "payment_issue", "Payment issue"
+    DUPLICATE_ORDER = "duplicate_order", "Duplicate order"
+    FRAUD_SUSPECTED = "fraud_suspected", "Fraud suspected"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+    OTHER = "other", "Other"
+
+
+class Channel(models.TextChoices):
+    STOREFRONT = "storefront", "Storefront"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "E-mail"
+    CHAT = "chat", "Chat"
+    RETAILER = "retailer", "Retailer"
+
+
+class CancellationRequest(models.Model):
+    """A request to cancel all or part of an order, and the decision on it (SPEC §4)."""
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="cancellations")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STOREFRONT)
+    note = models.TextField(blank=True)
+    refund_total = money_field(help_text="Lines plus shipping, as decided.")
+    shipping_refund = money_field()
+    # The decision: which rule (or person) decided, why, under which policy version.
+    decision_outcome = models.CharField(max_length=20, blank=True)
+    decision_rule = models.CharField(max_length=40, blank=True)
+    decision_explanation = models.TextField(blank=True)
+    policy = models.ForeignKey(Policy, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    needs_attention = models.BooleanField(default=False)
+    attention_reason = models.CharField(max_length=200, blank=True)
+    confirmation_expires_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cancellations",
+    )
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The database itself refuses a second undecided request for one order.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status__in=[s.value for s in UNDECIDED]),
+                name="one_undecided_request_per_order",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["retailer", "status", "-created_at"], name="cancel_retailer_status"
+            ),
+            models.Index(fields=["status", "sla_due_at"], name="cancel_queue"),
+            models.Index(
+                fields=["confirmation_expires_at"],
+                condition=Q(status="awaiting_customer"),
+                name="cancel_awaiting_expiry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cancellation {self.pk} of {self.order.external_id} ({self.status})"
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.status in UNDECIDED
+
+
+class CancellationLine(models.Model):
+    """Units of one order line that a request cancels, and what that refunds."""
+
+    request = models.ForeignKey(CancellationRequest, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="cancellation_lines")
+    quantity = models.PositiveIntegerField()
+    refund_amount = money_field()
+
+    class Meta:
+        ordering = ["request", "line__position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "line"], name="cancellation_line_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.line.sku}"
+
+
+class IdempotencyKey(models.Model):
+    """A storefront's `Idempotency-Key`: the first response, replayed for the same body.
+
+    A row without a response is a request still being processed; a concurrent duplicate
+    sees it and is told `idempotency_key_in_use`.
+    """
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["retailer", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self):
+        return self.key
