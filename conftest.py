@@ -20,6 +20,8 @@ from orders.services import order_upsert
 from retailers.services import api_key_create
 from retailers.tests.factories import RetailerFactory, StaffMemberFactory, UserFactory
 
+pytest_plugins = ["tests.celery_worker"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -183,6 +183,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "refunds.tasks.sweep_pending_refunds",
         "schedule": timedelta(minutes=1),
     },
+    "notifications-sweep-pending": {
+        "task": "notifications.tasks.sweep_pending_messages",
+        "schedule": timedelta(minutes=1),
+    },
+    "notifications-sweep-webhooks": {
+        "task": "notifications.tasks.sweep_pending_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Product --------------------------------------------------------------------------
