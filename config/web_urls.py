@@ -1,7 +1,7 @@
 """Pages for people: sign-in and the agent screens (the API is under /api/)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
@@ -17,5 +17,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("", include("notifications.urls")),
     path("", RedirectView.as_view(url="/queue/", permanent=False)),
 ]
