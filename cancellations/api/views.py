@@ -1,0 +1,155 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cancellations.api.serializers import (
+    CancellationInput,
+    CancellationOutput,
+    PreviewInput,
+    PreviewOutput,
+    preview_data,
+)
+from cancellations.filters import CancellationFilter
+from cancellations.idempotency import idempotent
+from cancellations.selectors import cancellation_get, cancellations_for_retailer
+from cancellations.services import (
+    cancellation_confirm,
+    cancellation_preview,
+    cancellation_submit,
+    cancellation_withdraw,
+)
+from config.schema import PROBLEM_RESPONSES, problem_response
+from orders.actors import Actor
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Same key and body replay the first response; a different body is 422.",
+)
+CONFLICTS = {
+    409: problem_response(
+        "`open_request_exists` (with `request`), `already_cancelled`, `illegal_transition`, "
+        "`idempotency_key_in_use`."
+    )
+}
+
+
+class CancellationListCreateApi(ListAPIView):
+    """Submit a cancellation request, or list this retailer's requests."""
+
+    serializer_class = CancellationOutput
+    filterset_class = CancellationFilter
+
+    def get_queryset(self):
+        return cancellations_for_retailer(retailer=self.request.auth.retailer).order_by(
+            "-created_at", "-id"
+        )
+
+    @extend_schema(
+        operation_id="cancellations_list",
+        responses={200: CancellationOutput(many=True), **PROBLEM_RESPONSES},
+        tags=["cancellations"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="cancellations_create",
+        request=CancellationInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: CancellationOutput, **PROBLEM_RESPONSES, **CONFLICTS},
+        tags=["cancellations"],
+        description=(
+            "Submit a full (no `lines`) or partial cancellation. The request is verified at "
+            "once against the retailer's policy; a policy rejection is still a request (201, "
+            "status `rejected`)."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        serializer = CancellationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        retailer = request.auth.retailer
+        cancellation = cancellation_submit(
+            retailer=retailer, actor=Actor.for_api_key(request.auth), **serializer.validated_data
+        )
+        cancellation = cancellation_get(retailer=retailer, pk=cancellation.pk)
+        return Response(CancellationOutput(cancellation).data, status=201)
+
+
+class CancellationPreviewApi(APIView):
+    @extend_schema(
+        operation_id="cancellations_preview",
+        request=PreviewInput,
+        responses={200: PreviewOutput, **PROBLEM_RESPONSES, **CONFLICTS},
+        tags=["cancellations"],
+        description="What a submission would decide and refund, per line and per payment. "
+        "Writes nothing.",
+    )
+    def post(self, request):
+        serializer = PreviewInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        plan = cancellation_preview(
+            retailer=request.auth.retailer,
+            order=data["order"],
+            lines=data.get("lines"),
+            channel=data["channel"],
+        )
+        return Response(preview_data(plan))
+
+
+class CancellationDetailApi(APIView):
+    @extend_schema(
+        operation_id="cancellations_retrieve",
+        responses={200: CancellationOutput, **PROBLEM_RESPONSES},
+        tags=["cancellations"],
+    )
+    def get(self, request, pk):
+        return Response(
+            CancellationOutput(cancellation_get(retailer=request.auth.retailer, pk=pk)).data
+        )
+
+
+class _CancellationActionApi(APIView):
+    def act(self, cancellation, actor):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        retailer = request.auth.retailer
+        self.act(cancellation_get(retailer=retailer, pk=pk), Actor.for_api_key(request.auth))
+        return Response(CancellationOutput(cancellation_get(retailer=retailer, pk=pk)).data)
+
+
+class CancellationWithdrawApi(_CancellationActionApi):
+    @extend_schema(
+        operation_id="cancellations_withdraw",
+        request=None,
+        responses={200: CancellationOutput, **PROBLEM_RESPONSES, **CONFLICTS},
+        tags=["cancellations"],
+        description="Withdraw an undecided request (`illegal_transition` once decided).",
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, cancellation, actor):
+        cancellation_withdraw(
+            cancellation=cancellation, actor=actor, why="Withdrawn by the storefront."
+        )
+
+
+class CancellationConfirmApi(_CancellationActionApi):
+    @extend_schema(
+        operation_id="cancellations_confirm",
+        request=None,
+        responses={200: CancellationOutput, **PROBLEM_RESPONSES, **CONFLICTS},
+        tags=["cancellations"],
+        description="The customer confirmed a request `awaiting_customer`: it is verified again.",
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+    def act(self, cancellation, actor):
+        cancellation_confirm(cancellation=cancellation, actor=actor)

@@ -1,0 +1,200 @@
+"""Decisions people make on a request: approve (possibly fewer units), reject, escalate,
+require a return, and internal notes. Agents decide `in_review` requests up to the
+policy's `agent_approval_limit`; escalated requests are for supervisors."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cancellations.models import CancellationLine, Status
+from cancellations.quotes import quote_build
+from cancellations.services import _approve_effects, _locked
+from cancellations.transitions import cancellation_transition
+from config.errors import DomainError, ErrorCode
+from orders.actors import Actor
+from orders.money import format_amount
+from orders.timeline import order_event_record
+from retailers.services import policy_current
+
+REJECTION_REASONS = {
+    "outside_policy": "it falls outside the store's cancellation policy",
+    "already_fulfilled": "the order is already being fulfilled",
+    "suspected_abuse": "it could not be verified",
+    "final_sale": "it includes final-sale items",
+    "customer_request": "the customer asked us to keep the order",
+    "other": "of the reason given below",
+}
+
+
+def _check_person_may_decide(cancellation, actor: Actor) -> None:
+    if cancellation.status not in (Status.IN_REVIEW, Status.ESCALATED):
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION,
+            f"Only requests in review or escalated are decided by people; this one is "
+            f"{cancellation.status}.",
+            status=cancellation.status,
+        )
+    if cancellation.status == Status.ESCALATED and not actor.is_supervisor:
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED, "Only a supervisor decides an escalated request."
+        )
+
+
+def _record_decision(cancellation, *, outcome, actor: Actor, explanation: str, policy) -> None:
+    cancellation.decision_outcome = outcome
+    cancellation.decision_rule = "supervisor_decision" if actor.is_supervisor else "agent_decision"
+    cancellation.decision_explanation = explanation
+    cancellation.policy = policy
+    cancellation.decided_at = timezone.now()
+
+
+def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = ""):
+    """Approve, optionally for fewer units (`lines`: [{line, quantity}] by external id).
+
+    Re-prices the request on the order as it is now. Above the agent approval limit an
+    agent is refused (`above_approval_limit`) and should escalate instead.
+    """
+    with transaction.atomic():
+        cancellation, order = _locked(cancellation)
+        _check_person_may_decide(cancellation, actor)
+        policy = policy_current(retailer=cancellation.retailer)
+        requested = lines or [
+            {"line": cl.line.external_id, "quantity": cl.quantity}
+            for cl in cancellation.lines.select_related("line")
+        ]
+        quote = quote_build(
+            order=order, requested=requested, refund_shipping=policy.refund_shipping_on_full_cancel
+        )
+        currency = order.currency
+        if quote.total > policy.agent_approval_limit and not actor.is_supervisor:
+            raise DomainError(
+                ErrorCode.ABOVE_APPROVAL_LIMIT,
+                f"A refund of {format_amount(quote.total, currency)} {currency} is above the "
+                f"agent approval limit of {format_amount(policy.agent_approval_limit, currency)}:"
+                " escalate it to a supervisor.",
+            )
+        if lines:
+            cancellation.lines.all().delete()
+            CancellationLine.objects.bulk_create(
+                CancellationLine(
+                    request=cancellation,
+                    line=lr.line,
+                    quantity=lr.quantity,
+                    refund_amount=lr.amount,
+                )
+                for lr in quote.lines
+            )
+            order_event_record(
+                order=order,
+                kind="cancellation.lines_changed",
+                message="Units to cancel changed before approval: "
+                + ", ".join(f"{lr.quantity} x {lr.line.sku}" for lr in quote.lines)
+                + ".",
+                actor=actor,
+                subject=cancellation,
+            )
+        explanation = note or f"Approved by {actor.label}."
+        _record_decision(
+            cancellation,
+            outcome=Status.APPROVED,
+            actor=actor,
+            explanation=explanation,
+            policy=policy,
+        )
+        cancellation_transition(
+            cancellation=cancellation,
+            to=Status.APPROVED,
+            actor=actor,
+            why=f"{explanation} Refund {format_amount(quote.total, currency)} {currency}.",
+        )
+        _approve_effects(cancellation, quote, actor=actor)
+    return cancellation
+
+
+def cancellation_reject(*, cancellation, actor: Actor, reason_code: str, message: str = ""):
+    """Reject with a reason code; `message` is what the customer is told."""
+    if reason_code not in REJECTION_REASONS:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Unknown rejection reason {reason_code!r}.",
+            errors={"reason_code": [f"One of {', '.join(REJECTION_REASONS)}."]},
+        )
+    with transaction.atomic():
+        cancellation, _order = _locked(cancellation)
+        _check_person_may_decide(cancellation, actor)
+        explanation = message or f"Rejected because {REJECTION_REASONS[reason_code]}."
+        _record_decision(
+            cancellation,
+            outcome=Status.REJECTED,
+            actor=actor,
+            explanation=explanation,
+            policy=policy_current(retailer=cancellation.retailer),
+        )
+        cancellation_transition(
+            cancellation=cancellation,
+            to=Status.REJECTED,
+            actor=actor,
+            why=explanation,
+            data={"reason_code": reason_code},
+        )
+    return cancellation
+
+
+def cancellation_escalate(*, cancellation, actor: Actor, note: str):
+    """Hand an in-review request to a supervisor, with the agent's note."""
+    with transaction.atomic():
+        cancellation, _order = _locked(cancellation)
+        if cancellation.status != Status.IN_REVIEW:
+            raise DomainError(
+                ErrorCode.ILLEGAL_TRANSITION,
+                f"Only a request in review can be escalated; this one is {cancellation.status}.",
+                status=cancellation.status,
+            )
+        policy = policy_current(retailer=cancellation.retailer)
+        cancellation.decision_outcome = Status.ESCALATED
+        cancellation.decision_rule = "agent_escalation"
+        cancellation.decision_explanation = note
+        cancellation.policy = policy
+        cancellation.assigned_to = None
+        cancellation.sla_due_at = timezone.now() + timedelta(hours=policy.sla_hours)
+        cancellation_transition(
+            cancellation=cancellation,
+            to=Status.ESCALATED,
+            actor=actor,
+            why=f"Escalated to a supervisor: {note}",
+        )
+    return cancellation
+
+
+def cancellation_require_return(*, cancellation, actor: Actor, note: str = ""):
+    """The goods must come back first: the request hands over to a return."""
+    with transaction.atomic():
+        cancellation, _order = _locked(cancellation)
+        _check_person_may_decide(cancellation, actor)
+        explanation = note or "The goods must be returned before a refund."
+        _record_decision(
+            cancellation,
+            outcome=Status.RETURN_REQUIRED,
+            actor=actor,
+            explanation=explanation,
+            policy=policy_current(retailer=cancellation.retailer),
+        )
+        cancellation_transition(
+            cancellation=cancellation, to=Status.RETURN_REQUIRED, actor=actor, why=explanation
+        )
+    return cancellation
+
+
+def cancellation_add_note(*, cancellation, actor: Actor, text: str) -> None:
+    """An internal note on the timeline; customers never see it."""
+    if not text.strip():
+        raise DomainError(ErrorCode.INVALID, "A note needs text.", errors={"text": ["Required."]})
+    order_event_record(
+        order=cancellation.order,
+        kind="cancellation.note",
+        message=text.strip(),
+        actor=actor,
+        subject=cancellation,
+        data={"internal": True},
+    )

@@ -1,0 +1,18 @@
+"""Scheduled work for cancellation requests (beat schedule in config/settings/base.py)."""
+
+from celery import shared_task
+
+from cancellations.idempotency import idempotency_keys_purge
+from cancellations.services import cancellation_expire_confirmations
+
+
+@shared_task
+def expire_awaiting_confirmations() -> int:
+    """Withdraw requests whose customer did not confirm in time; safe to run twice."""
+    return cancellation_expire_confirmations()
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Keys past their retention."""
+    return idempotency_keys_purge()

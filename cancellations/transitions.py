@@ -1,0 +1,70 @@
+"""The request state machine (SPEC §4): one table, one transition function."""
+
+from cancellations.models import Status
+from config.errors import DomainError, ErrorCode
+from notifications.services import event_emit
+from orders.actors import Actor
+from orders.timeline import order_event_record
+
+DECISIONS = {
+    Status.APPROVED,
+    Status.AWAITING_CUSTOMER,
+    Status.IN_REVIEW,
+    Status.ESCALATED,
+    Status.RETURN_REQUIRED,
+    Status.REJECTED,
+}
+
+ALLOWED = {
+    Status.RECEIVED: DECISIONS | {Status.WITHDRAWN},
+    # Confirmed requests are verified again, which can land anywhere but here.
+    Status.AWAITING_CUSTOMER: (DECISIONS - {Status.AWAITING_CUSTOMER}) | {Status.WITHDRAWN},
+    Status.IN_REVIEW: {
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.ESCALATED,
+        Status.RETURN_REQUIRED,
+        Status.WITHDRAWN,
+    },
+    Status.ESCALATED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+    Status.APPROVED: {Status.COMPLETED},
+}
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in ALLOWED.get(from_status, ())
+
+
+def cancellation_transition(
+    *, cancellation, to: str, actor: Actor, why: str, data: dict | None = None
+) -> None:
+    """Move the (locked) request to `to`, or raise `illegal_transition`.
+
+    Writes the timeline event and the outbox rows in the caller's transaction.
+    """
+    from_status = cancellation.status
+    if not can_transition(from_status, to):
+        raise DomainError(
+            ErrorCode.ILLEGAL_TRANSITION,
+            f"A request that is {from_status} cannot become {to}.",
+            status=from_status,
+        )
+    cancellation.status = to
+    cancellation.save()
+    order_event_record(
+        order=cancellation.order,
+        kind=f"cancellation.{to}",
+        message=why,
+        actor=actor,
+        subject=cancellation,
+        from_state=from_status,
+        to_state=to,
+        data=data,
+    )
+    event_emit(
+        retailer=cancellation.retailer,
+        event_type=f"cancellation.{to}",
+        data={"from": from_status, "to": to},
+        order=cancellation.order,
+        subject=cancellation,
+    )
