@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from orders.actors import Actor
 from orders.services import order_upsert
@@ -64,8 +65,8 @@ FIRST = [
 ]
 LAST = ["Silva", "Okafor", "Martin", "Patel", "Sato", "Haddad", "Kim", "Tanaka", "Rossi", "Berg"]
 
-# Each later domain appends a callable (retailers, rng, out) -> None that adds its story.
-DEMO_STEPS = []
+# Each domain's story, as a dotted path to a callable (retailers, rng, out) -> None.
+DEMO_STEPS = ["cancellations.demo.seed_cancellations"]
 
 
 def progress(out, label, done, total):
@@ -99,7 +100,7 @@ def seed(*, orders_per_retailer: int = 180, out=sys.stdout) -> dict:
     for retailer in retailers.values():
         _seed_orders(retailer, rng, orders_per_retailer, out)
     for step in DEMO_STEPS:
-        step(retailers=retailers, rng=rng, out=out)
+        import_string(step)(retailers=retailers, rng=rng, out=out)
     return _logins()
 
 
