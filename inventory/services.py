@@ -1,8 +1,12 @@
 """Stock moves only through here: lock the level, write the ledger row, apply its deltas."""
 
-from django.db import IntegrityError, transaction
+from collections import defaultdict
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, Warehouse
+from notifications.services import event_emit
 from orders.actors import Actor
 
 Kind = StockMovement.Kind
@@ -26,13 +30,24 @@ def warehouse_get_or_create(*, retailer, code: str) -> Warehouse:
 
 
 def stock_level_for_update(*, retailer, sku: str, warehouse_code: str) -> StockLevel:
-    """The level row, locked; SKUs never seen before start at zero."""
-    warehouse = warehouse_get_or_create(retailer=retailer, code=warehouse_code)
-    level, created = StockLevel.objects.get_or_create(
-        retailer=retailer, sku=sku, warehouse=warehouse
+    """The level row, locked, with its warehouse and retailer loaded; new SKUs start at zero."""
+    level = (
+        StockLevel.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .filter(retailer=retailer, sku=sku, warehouse__code=warehouse_code)
+        .first()
     )
-    if not created:
-        level = StockLevel.objects.select_for_update().get(pk=level.pk)
+    if level is None:
+        warehouse = warehouse_get_or_create(retailer=retailer, code=warehouse_code)
+        # A concurrent first movement may create the same level: get_or_create settles
+        # it on the unique constraint, then we lock whichever row won.
+        level, created = StockLevel.objects.get_or_create(
+            retailer=retailer, sku=sku, warehouse=warehouse
+        )
+        if not created:
+            level = StockLevel.objects.select_for_update().get(pk=level.pk)
+        level.warehouse = warehouse
+    level.retailer = retailer
     return level
 
 
@@ -50,10 +65,13 @@ def stock_move(
 ) -> StockMovement | None:
     """Move `quantity` units; returns None when this key already moved stock.
 
-    For `adjust`, `quantity` is the signed change of on_hand.
+    For `adjust`, `quantity` is the signed change of on_hand; every other kind moves a
+    positive number of units in the direction its kind says.
     """
     if quantity == 0:
         return None
+    if kind != Kind.ADJUST and quantity < 0:
+        raise ValueError(f"A {kind} movement moves a positive quantity, not {quantity}.")
     with transaction.atomic():
         if (
             idempotency_key
@@ -91,7 +109,27 @@ def stock_move(
         level.on_hand += on_hand_delta
         level.reserved += reserved_delta
         level.save(update_fields=["on_hand", "reserved", "updated_at"])
+        # Same transaction as the movement: the retailer's stock system hears of every
+        # change that commits, and of none that rolls back.
+        stock_level_announce(level=level, kind=kind, quantity=movement.quantity)
     return movement
+
+
+def stock_level_announce(*, level: StockLevel, kind: str, quantity: int) -> None:
+    """Tell the retailer's systems (webhook `inventory.adjusted`) where a level stands now."""
+    event_emit(
+        retailer=level.retailer,
+        event_type="inventory.adjusted",
+        data={
+            "sku": level.sku,
+            "warehouse": level.warehouse.code,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "available": level.available,
+            "movement": {"kind": str(kind), "quantity": quantity},
+        },
+        subject=level,
+    )
 
 
 def stock_set_on_hand(
@@ -164,3 +202,119 @@ def line_stock_release(*, line, quantity: int, source, actor: Actor) -> StockMov
         line.reserved_quantity -= units
         line.save(update_fields=["reserved_quantity"])
     return movement
+
+
+def lines_stock_reserve_new(*, retailer, lines, actor: Actor, announce: bool = False) -> int:
+    """Write the ledger for new lines created holding `reserved_quantity` (bulk import).
+
+    The same rows `line_stock_sync` would write for each line, one `reserve` movement per
+    line with the line as its source, with the levels raised by the sum per SKU and
+    warehouse, in a constant number of queries whatever the number of lines. Call it in
+    the transaction that created the lines. Returns the number of movements written.
+    `announce` sends one `inventory.adjusted` per level touched rather than per line.
+    """
+    lines = [line for line in lines if line.reserved_quantity > 0]
+    if not lines:
+        return 0
+    added: dict[tuple[str, str], int] = defaultdict(int)
+    for line in lines:
+        added[(line.sku, line.warehouse)] += line.reserved_quantity
+    levels = _levels_lock(retailer=retailer, keys=added.keys())
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                retailer=retailer,
+                level=levels[(line.sku, line.warehouse)],
+                kind=Kind.RESERVE,
+                quantity=line.reserved_quantity,
+                reserved_delta=line.reserved_quantity,
+                order_id=line.order_id,
+                source_type="orderline",
+                source_id=line.pk,
+                actor_label=actor.label,
+            )
+            for line in lines
+        ]
+    )
+    _levels_add_reserved({levels[key]: units for key, units in added.items()})
+    if announce:
+        for key, units in added.items():
+            stock_level_announce(level=levels[key], kind=Kind.RESERVE, quantity=units)
+    return len(lines)
+
+
+def _levels_lock(*, retailer, keys) -> dict[tuple[str, str], StockLevel]:
+    """Levels for (sku, warehouse code) pairs, locked; pairs never seen start at zero.
+
+    Rows are locked in id order and created in (SKU, warehouse) order, so two bulk
+    writers touching overlapping SKUs queue behind each other rather than deadlock.
+    """
+    keys = set(keys)
+    warehouses = _warehouses_ensure(retailer=retailer, codes={code for _sku, code in keys})
+    by_id = {warehouse.pk: warehouse for warehouse in warehouses.values()}
+
+    def lock(skus):
+        locked = {}
+        for chunk in _chunks(sorted(skus)):
+            for level in (
+                StockLevel.objects.select_for_update()
+                .filter(retailer=retailer, sku__in=chunk, warehouse__in=list(by_id))
+                .order_by("pk")
+                .only("id", "sku", "warehouse_id", "on_hand", "reserved")
+            ):
+                level.retailer = retailer
+                level.warehouse = by_id[level.warehouse_id]
+                locked[(level.sku, level.warehouse.code)] = level
+        return locked
+
+    levels = lock({sku for sku, _code in keys})
+    missing = sorted(keys - levels.keys())
+    if missing:
+        StockLevel.objects.bulk_create(
+            [
+                StockLevel(retailer=retailer, sku=sku, warehouse=warehouses[code])
+                for sku, code in missing
+            ],
+            ignore_conflicts=True,  # a concurrent writer may create some of them first
+        )
+        levels.update(lock({sku for sku, _code in missing}))
+    return levels
+
+
+def _warehouses_ensure(*, retailer, codes) -> dict[str, Warehouse]:
+    existing = {w.code: w for w in Warehouse.objects.filter(retailer=retailer, code__in=codes)}
+    missing = sorted(set(codes) - set(existing))
+    if missing:
+        Warehouse.objects.bulk_create(
+            [Warehouse(retailer=retailer, code=code, name=code) for code in missing],
+            ignore_conflicts=True,
+        )
+        existing = {w.code: w for w in Warehouse.objects.filter(retailer=retailer, code__in=codes)}
+    return existing
+
+
+def _levels_add_reserved(added: dict[StockLevel, int]) -> None:
+    """Raise each (locked) level's `reserved` by its units in one statement."""
+    now = timezone.now()
+    for level, units in added.items():
+        level.reserved += units
+        level.updated_at = now
+    if connection.vendor == "postgresql":
+        # One UPDATE joined to arrays: bulk_update's CASE grows with the square of the
+        # rows, which dominates a large import batch.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {StockLevel._meta.db_table} AS level"
+                " SET reserved = level.reserved + added.units, updated_at = %s"
+                " FROM unnest(%s::bigint[], %s::integer[]) AS added(id, units)"
+                " WHERE level.id = added.id",
+                [now, [level.pk for level in added], list(added.values())],
+            )
+    else:
+        StockLevel.objects.bulk_update(list(added), ["reserved", "updated_at"], batch_size=500)
+
+
+def _chunks(items, size=5000):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
