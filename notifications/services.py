@@ -1,7 +1,36 @@
 """Telling customers and retailers' systems: the one entry point other apps call.
 
-(Interface fixed here; the notifications issue builds what is behind it.)
+`event_emit` writes outbox rows inside the caller's transaction; `notifications.sending`
+sends them from workers. Endpoint registration, redelivery and opt-outs live here too.
 """
+
+import logging
+import secrets
+import uuid
+from email.utils import formataddr, parseaddr
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import DomainError, ErrorCode
+from notifications.context import branding_context
+from notifications.events import CUSTOMER_MESSAGES, EVENT_TYPES, SUPERSEDES_RECEIVED
+from notifications.models import (
+    Channel,
+    CustomerPreference,
+    EndpointHealth,
+    Notification,
+    WebhookDelivery,
+)
+from notifications.payloads import event_body, event_data
+from notifications.webhook_client import AddressRefused, resolve_target
+from retailers.models import WebhookEndpoint
+
+log = logging.getLogger(__name__)
+
+MAX_ENDPOINTS_PER_RETAILER = 16
 
 
 def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=None) -> None:
@@ -17,3 +46,245 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
     cancellation.completed, refund.succeeded, refund.failed, inventory.adjusted.
     `subject` is the CancellationRequest, Refund or StockLevel the event is about.
     """
+    if order is None:
+        order = _order_of(subject)
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    payload = event_body(
+        event_id=event_id,
+        event_type=event_type,
+        created_at=now,
+        data=event_data(subject=subject, data=data),
+    )
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(retailer=retailer, is_active=True)
+        if endpoint.wants(event_type)
+    ]
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            retailer=retailer,
+            endpoint=endpoint,
+            order=order,
+            event_id=event_id,
+            event_type=event_type,
+            payload=payload,
+            next_attempt_at=now,
+        )
+        for endpoint in endpoints
+    )
+    notification = _customer_message_write(
+        retailer=retailer, event_type=event_type, order=order, subject=subject
+    )
+    outbox_publish_on_commit(
+        notification_ids=[notification.pk] if notification else [],
+        delivery_ids=[delivery.pk for delivery in deliveries],
+    )
+
+
+def _order_of(subject):
+    if subject is None:
+        return None
+    for path in ("order", "cancellation.order", "payment.order"):
+        value = subject
+        for name in path.split("."):
+            value = getattr(value, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _dedupe_key(event_type: str, subject, order, channel: str) -> str:
+    if subject is None:
+        subject_key = f"order:{order.pk}"
+    else:
+        subject_key = f"{subject._meta.model_name}:{subject.pk}"
+        # A refund retried by a supervisor gets a new idempotency key: its outcome is
+        # news again, while a replay of the same attempt is not.
+        attempt = getattr(subject, "idempotency_key", "")
+        if attempt:
+            subject_key += f":{attempt}"
+    return f"{event_type}:{subject_key}:{channel}"[:200]
+
+
+def _recipient(customer) -> tuple[str, str] | None:
+    if customer.email:
+        return Channel.EMAIL, customer.email
+    if customer.phone:
+        return Channel.SMS, customer.phone
+    return None
+
+
+def _sender(retailer) -> str:
+    brand = branding_context(retailer)
+    _name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((brand["name"], brand["sender_email"] or default_address))
+
+
+def _customer_message_write(*, retailer, event_type, order, subject) -> Notification | None:
+    message = CUSTOMER_MESSAGES.get(event_type)
+    if message is None or order is None:
+        return None
+    customer = order.customer
+    target = _recipient(customer)
+    if target is None:
+        return None
+    channel, recipient = target
+    dedupe_key = _dedupe_key(event_type, subject, order, channel)
+    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None  # this event was already told: never two messages for one event
+
+    status, why = Notification.Status.PENDING, ""
+    opted_out = CustomerPreference.objects.filter(customer=customer, opted_out=True).exists()
+    if not message.essential and opted_out:
+        status, why = Notification.Status.SUPPRESSED, "The customer opted out of this message."
+
+    if event_type in SUPERSEDES_RECEIVED and subject is not None:
+        _received_message_supersede(subject)
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                retailer=retailer,
+                order=order,
+                customer=customer,
+                event_type=event_type,
+                channel=channel,
+                recipient=recipient,
+                language=customer.language or "en",
+                sender=_sender(retailer) if channel == Channel.EMAIL else "",
+                essential=message.essential,
+                status=status,
+                last_error=why,
+                dedupe_key=dedupe_key,
+                subject_type=subject._meta.model_name if subject is not None else "order",
+                subject_id=subject.pk if subject is not None else order.pk,
+            )
+    except IntegrityError:
+        return None  # a concurrent emit of the same event won the dedupe key
+
+
+def _received_message_supersede(subject) -> None:
+    # A request decided the moment it arrives would otherwise tell the customer twice
+    # in the same minute ("received", then "approved"); the decision says it all. A
+    # "received" message already sent, or being sent, is left alone.
+    Notification.objects.filter(
+        event_type="cancellation.created",
+        subject_type=subject._meta.model_name,
+        subject_id=subject.pk,
+        status=Notification.Status.PENDING,
+        claimed_at__isnull=True,
+    ).update(
+        status=Notification.Status.SUPPRESSED,
+        last_error="Superseded by the decision message sent in the same change.",
+        updated_at=timezone.now(),
+    )
+
+
+def outbox_publish_on_commit(*, notification_ids=(), delivery_ids=()) -> None:
+    """Hand rows to workers once the transaction that wrote them has committed."""
+    if notification_ids or delivery_ids:
+        transaction.on_commit(
+            partial(_publish, list(notification_ids), list(delivery_ids)), robust=True
+        )
+
+
+def _publish(notification_ids, delivery_ids) -> None:
+    # A broker outage must not fail the web request that already committed: the rows
+    # are pending in the database and the sweeps send them when the broker is back.
+    from notifications import tasks
+
+    for task, ids in (
+        (tasks.send_notification, notification_ids),
+        (tasks.deliver_webhook, delivery_ids),
+    ):
+        for pk in ids:
+            try:
+                task.delay(pk)
+            except Exception:
+                log.warning("enqueue %s(%s) failed; the sweep will", task.name, pk, exc_info=True)
+
+
+# --- Webhook endpoints -------------------------------------------------------------------
+
+
+def webhook_url_check(url: str) -> None:
+    """Refuse a URL whose host resolves to an address webhooks may not target."""
+    try:
+        resolve_target(url)
+    except AddressRefused as exc:
+        raise DomainError(
+            ErrorCode.INVALID, f"The webhook URL is not allowed: {exc}", errors={"url": [str(exc)]}
+        ) from exc
+
+
+def webhook_endpoint_create(*, retailer, url: str, events=()) -> WebhookEndpoint:
+    """Register an endpoint with a new signing secret (returned once, to show once)."""
+    unknown = sorted(set(events) - set(EVENT_TYPES))
+    if unknown:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Unknown event type(s): {', '.join(unknown)}.",
+            errors={"events": [f"Unknown event type: {name}." for name in unknown]},
+        )
+    webhook_url_check(url)
+    with transaction.atomic():
+        count = WebhookEndpoint.objects.filter(retailer=retailer).count()
+        if count >= MAX_ENDPOINTS_PER_RETAILER:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"A retailer may have at most {MAX_ENDPOINTS_PER_RETAILER} webhook endpoints.",
+                errors={"url": ["Too many endpoints; delete one first."]},
+            )
+        endpoint = WebhookEndpoint.objects.create(
+            retailer=retailer,
+            url=url,
+            secret="whsec_" + secrets.token_urlsafe(32),
+            events=sorted(set(events)),
+        )
+        EndpointHealth.objects.create(endpoint=endpoint)
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Stop sending to an endpoint; its undelivered events go with it."""
+    endpoint.delete()
+
+
+def webhook_endpoint_enable(*, endpoint: WebhookEndpoint) -> None:
+    """Switch a disabled endpoint back on with clean failure counters."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=True, disabled_reason="")
+        EndpointHealth.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={"consecutive_failures": 0, "failing_since": None, "disabled_at": None},
+        )
+
+
+def webhook_redeliver(*, delivery: WebhookDelivery) -> bool:
+    """Send a delivery again (same event id, so receivers can tell it is a repeat).
+
+    Returns False when its endpoint is switched off: enable the endpoint first.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .get(pk=delivery.pk)
+        )
+        if not delivery.endpoint.is_active:
+            return False
+        delivery.status = WebhookDelivery.Status.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now()
+        delivery.claimed_at = None
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_at"])
+        outbox_publish_on_commit(delivery_ids=[delivery.pk])
+    return True
+
+
+def customer_preference_set(*, customer, opted_out: bool, note: str = "") -> CustomerPreference:
+    """Opt a customer out of (or back into) non-essential messages."""
+    preference, _ = CustomerPreference.objects.update_or_create(
+        customer=customer, defaults={"opted_out": opted_out, "note": note}
+    )
+    return preference

@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("c/<str:token>/", views.confirmation_page, name="confirm"),
+]

@@ -1,0 +1,52 @@
+"""The events Rescind tells about, and which of them become customer messages."""
+
+from dataclasses import dataclass
+
+# Every event a webhook endpoint can subscribe to (SPEC §5, plus inventory.adjusted).
+EVENT_TYPES = (
+    "cancellation.created",
+    "cancellation.awaiting_customer",
+    "cancellation.approved",
+    "cancellation.rejected",
+    "cancellation.escalated",
+    "cancellation.in_review",
+    "cancellation.return_required",
+    "cancellation.withdrawn",
+    "cancellation.completed",
+    "refund.succeeded",
+    "refund.failed",
+    "inventory.adjusted",
+)
+
+# A message to the retailer itself rather than to a customer.
+ENDPOINT_DISABLED = "webhook.endpoint_disabled"
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    name: str
+    # Essential messages go even to customers who opted out: they are about their money
+    # or need them to act.
+    essential: bool
+
+
+CUSTOMER_MESSAGES = {
+    "cancellation.created": CustomerMessage("request received", essential=False),
+    "cancellation.awaiting_customer": CustomerMessage("confirmation needed", essential=True),
+    "cancellation.approved": CustomerMessage("approved", essential=False),
+    "cancellation.rejected": CustomerMessage("rejected", essential=False),
+    "cancellation.withdrawn": CustomerMessage("withdrawn", essential=False),
+    "refund.succeeded": CustomerMessage("refund issued", essential=True),
+    "refund.failed": CustomerMessage("refund failed", essential=True),
+}
+
+# Every template that ships with the product (customer messages and retailer notices).
+TEMPLATE_EVENTS = (*CUSTOMER_MESSAGES, ENDPOINT_DISABLED)
+
+# Messages that make a not-yet-sent "received" message for the same request redundant.
+SUPERSEDES_RECEIVED = (
+    "cancellation.awaiting_customer",
+    "cancellation.approved",
+    "cancellation.rejected",
+    "cancellation.withdrawn",
+)

@@ -1,0 +1,5 @@
+from django import forms
+
+
+class ConfirmationForm(forms.Form):
+    action = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])

@@ -1,0 +1,358 @@
+"""Sending outbox rows, exactly once: claim in one short transaction, send outside any
+transaction, record the result in another.
+
+A row is claimed by locking it, checking it is still pending and due and not held by
+another worker, and stamping `claimed_at`. A task delivered twice finds the row claimed
+or already sent and does nothing. A worker that dies mid-send leaves a stale claim; after
+`CLAIM_LEASE` the sweep may try again (e-mail carries a stable Message-ID and webhooks a
+stable event id, so the rare repeat can be recognised downstream).
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications import webhook_client
+from notifications.channels import PermanentFailure, TransientFailure, channel_send
+from notifications.context import branding_context, message_context
+from notifications.events import ENDPOINT_DISABLED
+from notifications.models import (
+    Channel,
+    EndpointHealth,
+    Notification,
+    WebhookAttempt,
+    WebhookDelivery,
+)
+from notifications.payloads import body_bytes
+from notifications.rendering import message_render
+from orders.actors import Actor
+from orders.timeline import order_event_record
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=10)
+# Seconds to wait after the n-th failed attempt of a customer message.
+MESSAGE_BACKOFF = (60, 300, 1800, 7200)
+# Webhooks: 8 attempts spread over about 27 hours (at least 24 even with jitter).
+WEBHOOK_BACKOFF = (60, 300, 1800, 7200, 18000, 36000, 36000)
+WORKER = Actor.worker("notifications")
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def webhook_retry_delay(attempts: int) -> timedelta | None:
+    """The wait after `attempts` failed attempts, or None when it is time to give up."""
+    if attempts > len(WEBHOOK_BACKOFF):
+        return None
+    base = WEBHOOK_BACKOFF[attempts - 1]
+    return timedelta(seconds=base * random.uniform(0.9, 1.1))  # jitter spreads a stampede
+
+
+def _claim(model, pk, prepare=None):
+    """Lock the row, and claim it when pending, due and not held; else None.
+
+    `prepare(row)` runs under the lock before the claim is saved (it may fill fields).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = model.objects.select_for_update().filter(pk=pk).first()
+        if row is None or row.status != model.Status.PENDING or row.next_attempt_at > now:
+            return None
+        if row.claimed_at and row.claimed_at > now - CLAIM_LEASE:
+            return None  # another worker is sending it right now
+        row.attempts += 1
+        row.claimed_at = now
+        if prepare is not None:
+            prepare(row)
+        row.save()
+        return row
+
+
+SUBJECT_MODELS = {
+    "cancellationrequest": "cancellations.CancellationRequest",
+    "refund": "refunds.Refund",
+    "stocklevel": "inventory.StockLevel",
+}
+
+
+def _subject_load(notification):
+    path = SUBJECT_MODELS.get(notification.subject_type)
+    if path is None or notification.subject_id is None:
+        return None
+    return apps.get_model(path).objects.filter(pk=notification.subject_id).first()
+
+
+def _render(notification) -> None:
+    """Render a customer message from its subject as it stands now, once.
+
+    Rendering waits for the send (not the event) so that a message reflects the whole
+    change that committed: an approval names the refunds created after the approval
+    step of the same transaction. Retries send the very text rendered the first time.
+    """
+    if notification.body_text:
+        return
+    subject = _subject_load(notification)
+    language = notification.language or "en"
+    context = message_context(
+        event_type=notification.event_type,
+        retailer=notification.retailer,
+        order=notification.order,
+        customer=notification.customer,
+        subject=subject,
+        language=language,
+    )
+    rendered = message_render(
+        retailer=notification.retailer,
+        event_type=notification.event_type,
+        channel=notification.channel,
+        language=language,
+        context=context,
+    )
+    notification.subject = rendered.subject[:300]
+    notification.body_text = rendered.text
+    notification.body_html = rendered.html
+    notification.language = rendered.language
+
+
+# --- customer (and retailer) messages ----------------------------------------------------
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send one message if it is still pending; returns what happened.
+
+    "sent", "retry" (a transient failure, next attempt scheduled), "failed" (for good),
+    or "skipped" (already sent, not yet due, or held by another worker).
+    """
+    render_error = []
+
+    def prepare(notification):
+        try:
+            _render(notification)
+        except Exception as exc:  # a bug or a broken template: record it, do not loop
+            log.exception("rendering notification %s failed", notification.pk)
+            render_error.append(f"Rendering failed: {exc.__class__.__name__}: {exc}")
+            notification.status = Notification.Status.FAILED
+            notification.last_error = render_error[0]
+            notification.claimed_at = None
+
+    notification = _claim(Notification, notification_id, prepare)
+    if notification is None:
+        return "skipped"
+    if render_error:
+        return "failed"
+    error, permanent = "", False
+    try:
+        channel_send(notification)
+    except PermanentFailure as exc:
+        error, permanent = str(exc), True
+    except TransientFailure as exc:
+        error = str(exc)
+    except Exception as exc:  # an unknown adapter error: treat as transient, keep the trace
+        log.exception("sending notification %s failed", notification_id)
+        error = f"{exc.__class__.__name__}: {exc}"
+
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        notification.claimed_at = None
+        now = timezone.now()
+        if not error:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = now
+            notification.last_error = ""
+            outcome = "sent"
+        elif permanent or notification.attempts > len(MESSAGE_BACKOFF):
+            notification.status = Notification.Status.FAILED
+            notification.last_error = error
+            outcome = "failed"
+        else:
+            wait = MESSAGE_BACKOFF[notification.attempts - 1]
+            notification.next_attempt_at = now + timedelta(seconds=wait)
+            notification.last_error = error
+            outcome = "retry"
+        notification.save()
+        if outcome != "retry" and notification.order_id:
+            _timeline_record(notification, outcome)
+    return outcome
+
+
+def _timeline_record(notification, outcome: str) -> None:
+    medium = "E-mail" if notification.channel == Channel.EMAIL else "SMS"
+    if outcome == "sent":
+        message = f"{medium} “{notification.subject}” sent to {notification.recipient}."
+    else:
+        message = (
+            f"{medium} “{notification.subject}” to {notification.recipient} could not be sent "
+            f"after {notification.attempts} attempt(s): {notification.last_error}"
+        )
+    order_event_record(
+        order=notification.order,
+        kind=f"notification.{outcome}",
+        message=message,
+        actor=WORKER,
+        subject=notification,
+        data={"event_type": notification.event_type, "attempts": notification.attempts},
+    )
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+def webhook_deliver(*, delivery_id: int) -> str:
+    """POST one delivery if still pending; returns "delivered", "retry", "failed" or "skipped"."""
+    delivery = _claim(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return "skipped"
+    endpoint = delivery.endpoint
+    if not endpoint.is_active:
+        with transaction.atomic():
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                status=WebhookDelivery.Status.FAILED,
+                claimed_at=None,
+                last_error="The endpoint is switched off.",
+                updated_at=timezone.now(),
+            )
+        return "failed"
+
+    body = body_bytes(delivery.payload)
+    result = webhook_client.post(
+        url=endpoint.url,
+        body=body,
+        headers={
+            "Rescind-Signature": webhook_client.signature_header(endpoint.secret, body),
+            "Rescind-Event-Id": str(delivery.event_id),
+            "Rescind-Event-Type": delivery.event_type,
+            "Rescind-Delivery-Attempt": str(delivery.attempts),
+        },
+    )
+
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        now = timezone.now()
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            url=endpoint.url,
+            response_status=result.status,
+            latency_ms=result.latency_ms,
+            error=result.error,
+            response_excerpt=result.excerpt,
+            succeeded=result.ok,
+        )
+        delivery.claimed_at = None
+        delivery.response_status = result.status
+        delivery.latency_ms = result.latency_ms
+        delivery.last_error = result.error
+        if result.ok:
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            delivery.delivered_at = now
+            outcome = "delivered"
+        else:
+            wait = webhook_retry_delay(delivery.attempts)
+            if wait is None:
+                delivery.status = WebhookDelivery.Status.FAILED
+                outcome = "failed"
+            else:
+                delivery.next_attempt_at = now + wait
+                outcome = "retry"
+        delivery.save()
+        _endpoint_health_record(endpoint=endpoint, ok=result.ok, error=result.error, now=now)
+    return outcome
+
+
+def _health_for_update(endpoint) -> EndpointHealth:
+    try:
+        with transaction.atomic():
+            EndpointHealth.objects.get_or_create(endpoint=endpoint)
+    except IntegrityError:
+        pass  # created by a concurrent worker a moment ago
+    return EndpointHealth.objects.select_for_update().get(endpoint=endpoint)
+
+
+def _endpoint_health_record(*, endpoint, ok: bool, error: str, now) -> None:
+    """Count failures in a row; switch the endpoint off after sustained failure."""
+    health = _health_for_update(endpoint)
+    if ok:
+        health.consecutive_failures = 0
+        health.failing_since = None
+        health.last_success_at = now
+        health.save()
+        return
+    health.consecutive_failures += 1
+    health.failing_since = health.failing_since or now
+    health.last_failure_at = now
+    hours = _setting("WEBHOOKS_DISABLE_AFTER_HOURS", 24)
+    limit = _setting("WEBHOOKS_DISABLE_AFTER_FAILURES", 500)
+    failing_for = now - health.failing_since
+    sustained = failing_for >= timedelta(hours=hours) and health.consecutive_failures >= 3
+    if sustained or health.consecutive_failures >= limit:
+        reason = (
+            f"every delivery failed for {failing_for.total_seconds() / 3600:.0f} hours "
+            f"({health.consecutive_failures} attempts in a row)."
+        )
+        health.disabled_at = now
+        health.save()
+        _endpoint_disable(endpoint=endpoint, reason=reason, last_error=error, now=now)
+    else:
+        health.save()
+
+
+def _endpoint_disable(*, endpoint, reason: str, last_error: str, now) -> None:
+    from notifications.services import outbox_publish_on_commit
+
+    type(endpoint).objects.filter(pk=endpoint.pk).update(
+        is_active=False, disabled_reason=reason[:200]
+    )
+    endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
+    WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.FAILED,
+        last_error="The endpoint was switched off after sustained failure.",
+        updated_at=now,
+    )
+    log.warning("webhook endpoint %s disabled: %s", endpoint.pk, reason)
+    notice = _retailer_notice_write(endpoint=endpoint, last_error=last_error, now=now)
+    if notice is not None:
+        outbox_publish_on_commit(notification_ids=[notice.pk])
+
+
+def _retailer_notice_write(*, endpoint, last_error: str, now) -> Notification | None:
+    retailer = endpoint.retailer
+    brand = branding_context(retailer)
+    if not brand["contact_email"]:
+        log.warning("retailer %s has no contact e-mail to tell", retailer.slug)
+        return None
+    context = {
+        "brand": brand,
+        "endpoint": {
+            "url": endpoint.url,
+            "disabled_reason": endpoint.disabled_reason,
+            "last_error": last_error,
+        },
+    }
+    rendered = message_render(
+        retailer=retailer,
+        event_type=ENDPOINT_DISABLED,
+        channel=Channel.EMAIL,
+        language="en",
+        context=context,
+    )
+    return Notification.objects.create(
+        retailer=retailer,
+        event_type=ENDPOINT_DISABLED,
+        channel=Channel.EMAIL,
+        recipient=brand["contact_email"],
+        subject=rendered.subject[:300],
+        body_text=rendered.text,
+        body_html=rendered.html,
+        sender=settings.DEFAULT_FROM_EMAIL,
+        essential=True,
+        dedupe_key=f"{ENDPOINT_DISABLED}:{endpoint.pk}:{now.isoformat()}"[:200],
+        subject_type="webhookendpoint",
+        subject_id=endpoint.pk,
+    )

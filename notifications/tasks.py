@@ -1,0 +1,64 @@
+"""Workers' entry points: thin, take ids, safe to run twice.
+
+Retries are not Celery countdowns: a failed attempt stores `next_attempt_at` and the
+sweeps (every minute, see CELERY_BEAT_SCHEDULE) pick rows when they are due. Long
+countdowns are fragile on a Redis broker (its visibility timeout redelivers them) and
+are lost with the broker; a due date in the database survives both.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.models import Notification, WebhookDelivery
+from notifications.sending import CLAIM_LEASE, notification_send, webhook_deliver
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_notification(notification_id: int) -> str:
+    """Send one customer (or retailer) message if it is still pending and due."""
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """POST one webhook delivery if it is still pending and due."""
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+def _due(model):
+    now = timezone.now()
+    return (
+        model.objects.filter(status=model.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+@shared_task(ignore_result=True)
+def sweep_pending_messages() -> int:
+    """Re-enqueue messages that are due: retries, and any whose enqueue was lost."""
+    ids = list(_due(Notification))
+    for pk in ids:
+        send_notification.delay(pk)
+    if ids:
+        log.info("sweep: %d message(s) enqueued", len(ids))
+    return len(ids)
+
+
+@shared_task(ignore_result=True)
+def sweep_pending_webhooks() -> int:
+    """Re-enqueue webhook deliveries that are due (retries with backoff, lost enqueues)."""
+    ids = list(_due(WebhookDelivery))
+    for pk in ids:
+        deliver_webhook.delay(pk)
+    if ids:
+        log.info("sweep: %d webhook deliveries enqueued", len(ids))
+    return len(ids)

@@ -1,0 +1,120 @@
+"""Fixtures for notifications: a real HTTP receiver on loopback, endpoints, requests."""
+
+import http.server
+import threading
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import Branding
+from notifications.services import webhook_endpoint_create
+from retailers.services import policy_update
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records the raw bytes of every request.
+
+    `responses` is a queue of (status, headers) to answer with, one per request; when it
+    runs dry the receiver answers `default`.
+    """
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.responses: list[tuple[int, dict]] = []
+        self.default = (200, {})
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers.items()),
+                        "body": self.rfile.read(length),
+                    }
+                )
+                status, headers = (
+                    receiver.responses.pop(0) if receiver.responses else receiver.default
+                )
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/hooks/rescind"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(retailer, receiver):
+    """An endpoint of `retailer` pointing at the local receiver, every event."""
+    return webhook_endpoint_create(retailer=retailer, url=receiver.url)
+
+
+@pytest.fixture
+def branding(retailer):
+    return Branding.objects.create(
+        retailer=retailer,
+        display_name="Acme Outfitters",
+        logo_url="https://cdn.acme.example/logo.png",
+        primary_color="#0b5394",
+        accent_color="#f1c232",
+        sender_email="care@acme.example",
+        signature="Warmly,\nthe Acme care team",
+        support_url="https://acme.example/help",
+        contact_email="ops@acme.example",
+    )
+
+
+@pytest.fixture
+def submit(api):
+    """POST /api/v1/cancellations and return the response."""
+
+    def post(order="ord-1", reason="changed_mind", **fields):
+        return api.post(
+            "/api/v1/cancellations", {"order": order, "reason": reason, **fields}, format="json"
+        )
+
+    return post
+
+
+@pytest.fixture
+def set_policy(retailer):
+    def apply(**values):
+        return policy_update(retailer=retailer, values=values, created_by="test")
+
+    return apply
+
+
+@pytest.fixture
+def old_order(make_order):
+    """An order placed 30 hours ago: outside the window, so a request waits for an agent."""
+
+    def make(external_id="ord-1", **kwargs):
+        kwargs.setdefault("placed_at", timezone.now() - timedelta(hours=30))
+        return make_order(external_id, **kwargs)
+
+    return make

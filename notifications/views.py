@@ -1,0 +1,86 @@
+"""The customer's pages: reached from a signed link in a message, no account needed."""
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from cancellations.models import CancellationRequest, Status
+from cancellations.services import cancellation_confirm, cancellation_withdraw
+from config.errors import DomainError
+from notifications.context import branding_context, cancellation_context
+from notifications.forms import ConfirmationForm
+from notifications.links import LinkExpired, LinkInvalid, confirmation_expires_at, confirmation_load
+from orders.actors import Actor
+
+DECLINED_WHY = "declined by the customer"
+
+
+def _cancellation(pk):
+    return (
+        CancellationRequest.objects.select_related("order__customer", "retailer", "policy")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _page(request, template, cancellation, *, status=200, **extra):
+    language = cancellation.order.customer.language if cancellation else "en"
+    context = {
+        "brand": branding_context(cancellation.retailer) if cancellation else None,
+        "cancellation": cancellation_context(cancellation, language) if cancellation else None,
+        "order": cancellation.order if cancellation else None,
+        **extra,
+    }
+    return render(request, f"notifications/customer/{template}", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def confirmation_page(request, token):
+    """Show a request awaiting the customer, with Confirm and Decline; act on a POST.
+
+    A second click (or a reload of the POST) finds the request decided and only shows
+    where it stands: the services refuse to move it twice.
+    """
+    try:
+        cancellation_id = confirmation_load(token)
+    except LinkInvalid:
+        return render(request, "notifications/customer/link_invalid.html", status=400)
+    except LinkExpired as expired:
+        cancellation = _cancellation(expired.cancellation_id)
+        return _page(request, "link_expired.html", cancellation, status=410)
+    cancellation = _cancellation(cancellation_id)
+    if cancellation is None:
+        return render(request, "notifications/customer/link_invalid.html", status=404)
+
+    error = ""
+    if request.method == "POST":
+        form = ConfirmationForm(request.POST)
+        if form.is_valid() and cancellation.status == Status.AWAITING_CUSTOMER:
+            try:
+                if form.cleaned_data["action"] == "confirm":
+                    cancellation_confirm(cancellation=cancellation, actor=Actor.customer())
+                else:
+                    cancellation_withdraw(
+                        cancellation=cancellation, actor=Actor.customer(), why=DECLINED_WHY
+                    )
+            except DomainError as exc:
+                error = exc.detail
+            else:
+                done = form.cleaned_data["action"]
+                url = reverse("notifications:confirm", kwargs={"token": token})
+                return HttpResponseRedirect(f"{url}?done={done}")
+        cancellation.refresh_from_db()
+
+    if cancellation.status == Status.AWAITING_CUSTOMER:
+        return _page(
+            request,
+            "confirm.html",
+            cancellation,
+            form=ConfirmationForm(),
+            error=error,
+            expires_at=confirmation_expires_at(cancellation),
+        )
+    return _page(
+        request, "outcome.html", cancellation, done=request.GET.get("done", ""), error=error
+    )
