@@ -1,0 +1,33 @@
+"""Celery tasks for refunds: thin wrappers that take ids and call the services."""
+
+import logging
+
+from celery import shared_task
+
+from refunds import services
+
+logger = logging.getLogger(__name__)
+
+# Celery must not give up before the service does (it fails the refund for good after
+# REFUND_MAX_ATTEMPTS); the extra room covers deliveries that found the refund not due.
+MAX_RETRIES = 20
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
+def refund_execute(self, refund_id: int) -> None:
+    """Make one gateway attempt for the refund; after a transient failure, run again
+    when the service says the next attempt is due. Safe to deliver twice."""
+    retry_in = services.refund_execute(refund_id=refund_id)
+    if retry_in is None:
+        return
+    try:
+        raise self.retry(countdown=retry_in)
+    except self.MaxRetriesExceededError:
+        # Nothing is lost: the refund is still pending and the sweep will send it.
+        logger.warning("refund %s: out of task retries; left to the sweep", refund_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_pending_refunds() -> int:
+    """Re-send pending refunds that should have run and were not sent lately (beat)."""
+    return services.refunds_sweep()
