@@ -261,7 +261,8 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
 
 def cancellation_for_update(*, retailer_id, pk) -> CancellationRequest:
     cancellation = (
-        CancellationRequest.objects.select_for_update()
+        # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the policy join.
+        CancellationRequest.objects.select_for_update(of=("self",))
         .select_related("order", "retailer", "policy")
         .filter(retailer_id=retailer_id, pk=pk)
         .first()
