@@ -292,10 +292,13 @@ def _endpoint_health_record(*, endpoint, ok: bool, error: str, now) -> None:
     failing_for = now - health.failing_since
     sustained = failing_for >= timedelta(hours=hours) and health.consecutive_failures >= 3
     if sustained or health.consecutive_failures >= limit:
-        reason = (
-            f"every delivery failed for {failing_for.total_seconds() / 3600:.0f} hours "
-            f"({health.consecutive_failures} attempts in a row)."
-        )
+        if sustained:
+            reason = (
+                f"every delivery failed for {failing_for.total_seconds() / 3600:.0f} hours "
+                f"({health.consecutive_failures} attempts in a row)."
+            )
+        else:
+            reason = f"{health.consecutive_failures} delivery attempts in a row failed."
         health.disabled_at = now
         health.save()
         _endpoint_disable(endpoint=endpoint, reason=reason, last_error=error, now=now)
