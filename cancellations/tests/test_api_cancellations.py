@@ -52,7 +52,8 @@ def test_submit_answers_the_contract_shape(make_order, submit):
 
 
 def test_partial_cancellations_refund_each_line_exactly(make_order, submit):
-    # 3 x 10.00 + 0.01 tax = 30.01: steps of 1 unit refund 10.00, 10.00, 10.01.
+    # 3 x 10.00 + 0.01 tax = 30.01. One unit at a time: 30.01/3 = 10.0033 -> 10.00;
+    # then 20.01/2 = 10.005 -> 10.01 (half up); the last unit gets what is left, 10.00.
     make_order("ord-1", lines=THREE_TEES, shipping="4.99")
     amounts = []
     for _ in range(3):
@@ -60,8 +61,8 @@ def test_partial_cancellations_refund_each_line_exactly(make_order, submit):
         amounts.append(data["lines"][0]["refund_amount"])
         last = data
 
-    assert amounts == ["10.00", "10.00", "10.01"]
-    assert last["refund_total"] == "15.00"  # the last unit brings the shipping back
+    assert amounts == ["10.00", "10.01", "10.00"]
+    assert last["refund_total"] == "14.99"  # the last unit brings the 4.99 shipping back
     line = OrderLine.objects.get()
     assert line.cancelled_quantity == 3
     assert str(line.refunded_amount) == "30.010"
