@@ -19,7 +19,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
@@ -96,14 +96,19 @@ def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
         for allocation in allocations:
             if allocation.amount <= 0:
                 raise ValueError(f"refund amount must be positive, not {allocation.amount}")
-            payment = allocation.payment
-            # F(): concurrent approvals on one order add up instead of overwriting.
-            updated = Payment.objects.filter(pk=payment.pk, order_id=order.pk).update(
-                refunded_amount=F("refunded_amount") + allocation.amount
+            # Lock and add in Decimal, not with F(): SQLite would evaluate F() arithmetic
+            # in floating point and 10.1 + 35.27 would overshoot a captured 45.37.
+            payment = (
+                Payment.objects.select_for_update()
+                .filter(pk=allocation.payment.pk, order_id=order.pk)
+                .first()
             )
-            if updated != 1:
-                raise ValueError(f"payment {payment.pk} is not a payment of order {order.pk}")
-            payment.refresh_from_db(fields=["refunded_amount"])
+            if payment is None:
+                raise ValueError(
+                    f"payment {allocation.payment.pk} is not a payment of order {order.pk}"
+                )
+            payment.refunded_amount += allocation.amount
+            payment.save(update_fields=["refunded_amount"])
             refund = Refund.objects.create(
                 retailer_id=cancellation.retailer_id,
                 cancellation=cancellation,
