@@ -3,6 +3,7 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cancellations.models import CancellationRequest, Status
@@ -35,6 +36,11 @@ def _page(request, template, cancellation, *, status=200, **extra):
     return render(request, f"notifications/customer/{template}", context, status=status)
 
 
+def _deadline_passed(cancellation) -> bool:
+    expires = cancellation.confirmation_expires_at
+    return expires is not None and expires < timezone.now()
+
+
 @require_http_methods(["GET", "POST"])
 def confirmation_page(request, token):
     """Show a request awaiting the customer, with Confirm and Decline; act on a POST.
@@ -52,6 +58,10 @@ def confirmation_page(request, token):
     cancellation = _cancellation(cancellation_id)
     if cancellation is None:
         return render(request, "notifications/customer/link_invalid.html", status=404)
+
+    if cancellation.status == Status.AWAITING_CUSTOMER and _deadline_passed(cancellation):
+        # The request's own deadline rules even when the link's is later.
+        return _page(request, "link_expired.html", cancellation, status=410)
 
     error = ""
     if request.method == "POST":
