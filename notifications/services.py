@@ -288,3 +288,20 @@ def customer_preference_set(*, customer, opted_out: bool, note: str = "") -> Cus
         customer=customer, defaults={"opted_out": opted_out, "note": note}
     )
     return preference
+
+
+def notification_retry(*, notification: Notification) -> bool:
+    """Send a failed message again (admin). Returns False when it was not failed."""
+    with transaction.atomic():
+        updated = Notification.objects.filter(
+            pk=notification.pk, status=Notification.Status.FAILED
+        ).update(
+            status=Notification.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        if updated:
+            outbox_publish_on_commit(notification_ids=[notification.pk])
+    return bool(updated)
