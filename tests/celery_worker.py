@@ -60,6 +60,9 @@ import pytest
 
 BROKER_DB = 15
 QUEUE = "celery"
+# Several suites may share one Redis (developers, CI, parallel runs): each session keeps
+# its messages under its own key prefix, so nobody consumes or flushes another's.
+KEY_PREFIX = f"test{os.getpid()}:"
 START_TIMEOUT = 30.0
 
 
@@ -84,7 +87,7 @@ def _redis(url: str):
 def broker_idle(url: str) -> bool:
     """True when the queue is empty and no delivered message awaits its ack (acks_late)."""
     client = _redis(url)
-    return client.llen(QUEUE) == 0 and client.hlen("unacked") == 0
+    return client.llen(KEY_PREFIX + QUEUE) == 0 and client.hlen(KEY_PREFIX + "unacked") == 0
 
 
 def _test_database_url() -> str:
@@ -108,9 +111,13 @@ def _test_database_url() -> str:
 def _point_publisher(app, broker_url: str) -> None:
     """Make the app publish to `broker_url`, dropping pooled connections to the old one."""
     app.conf.broker_url = broker_url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    app.conf.broker_transport_options = {
+        **(app.conf.broker_transport_options or {}),
+        "global_keyprefix": KEY_PREFIX,
+    }
+    # Drop, don't close: kombu keeps one pool per URL for the process and would hand the
+    # closed pool back the next time this URL is used.
+    app._pool = None
     app.amqp._producer_pool = None
 
 
@@ -215,6 +222,7 @@ class WorkerFactory:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_TEST_KEY_PREFIX": KEY_PREFIX,
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
@@ -272,7 +280,10 @@ def live_celery(celery_broker_url):
 @pytest.fixture
 def celery_workers(transactional_db, celery_broker_url, tmp_path):
     # Depending on transactional_db orders teardown: workers stop before the flush.
-    _redis(celery_broker_url).flushdb()
+    client = _redis(celery_broker_url)
+    stale = list(client.scan_iter(match=KEY_PREFIX + "*"))
+    if stale:
+        client.delete(*stale)
     factory = WorkerFactory(
         broker_url=celery_broker_url, database_url=_test_database_url(), log_dir=tmp_path
     )

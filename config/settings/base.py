@@ -196,6 +196,13 @@ CELERY_BEAT_SCHEDULE = {
 # --- Product --------------------------------------------------------------------------
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
+# Refunds retry transient gateway failures with capped exponential backoff, then fail for
+# good (needs attention). In the embedded mode nothing runs later, so retries are at once.
+REFUND_MAX_ATTEMPTS = env.int("REFUND_MAX_ATTEMPTS", default=12)
+REFUND_RETRY_BASE_SECONDS = env.float(
+    "REFUND_RETRY_BASE_SECONDS", default=0.0 if CELERY_TASK_ALWAYS_EAGER else 2.0
+)
+REFUND_RETRY_CAP_SECONDS = env.float("REFUND_RETRY_CAP_SECONDS", default=3600.0)
 # Where links in customer messages point (the confirmation page lives here).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -13,4 +13,19 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "10000
 # Tests decide themselves when a task runs in a real worker; by default they run in-process.
 # The real worker of tests/celery_worker.py is started with CELERY_TASK_ALWAYS_EAGER=false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+# Set by tests/celery_worker.py so each test session's messages stay its own.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "global_keyprefix": env("CELERY_TEST_KEY_PREFIX", default=""),  # noqa: F405
+}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests pin the retry schedule; a test that needs another (e.g. a real worker) sets it.
+REFUND_RETRY_BASE_SECONDS = env.float("REFUND_RETRY_BASE_SECONDS", default=30.0)  # noqa: F405
+# Several suites may run at once on one server (developers, helpers, CI): each pytest
+# process gets its own PostgreSQL test database so none drops another's.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    import os as _os
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"test_{DATABASES['default']['NAME']}_{_os.getpid()}"  # noqa: F405
+    }
