@@ -1,0 +1,319 @@
+"""Supervisor admin for cancellation requests and macros.
+
+Requests are read-only here: every change goes through the same services as the API and
+the agent screens (bulk reassign and bulk approve included), so admin can never skip a
+timeline event or the state machine.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from cancellations.decisions import cancellation_approve
+from cancellations.models import CancellationLine, CancellationRequest, Macro, Status
+from cancellations.queue import cancellation_reassign
+from config.errors import DomainError
+from orders.actors import Actor
+from orders.money import format_amount
+from retailers.models import StaffMember
+from retailers.services import ROLE_GROUPS, policy_current
+
+
+class CancellationLineInline(admin.TabularInline):
+    model = CancellationLine
+    extra = 0
+    can_delete = False
+    fields = ("line_sku", "line_title", "quantity", "refund_amount")
+    readonly_fields = fields
+
+    @admin.display(description="SKU")
+    def line_sku(self, obj):
+        return obj.line.sku
+
+    @admin.display(description="Item")
+    def line_title(self, obj):
+        return obj.line.title
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "To me"), ("nobody", "Unassigned"), ("someone", "To someone")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "someone":
+            return queryset.filter(assigned_to__isnull=False)
+        return queryset
+
+
+class ReassignForm(forms.Form):
+    to = forms.ModelChoiceField(
+        label="Give the selected cases to",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody (back to the queue)",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                staff_member__role__in=[StaffMember.Role.AGENT, StaffMember.Role.SUPERVISOR],
+            )
+            .order_by("username")
+        )
+
+
+@admin.register(CancellationRequest)
+class CancellationRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "order_ref",
+        "retailer",
+        "status",
+        "needs_attention",
+        "reason",
+        "channel",
+        "refund",
+        "decision_rule",
+        "assigned_to",
+        "sla_due_at",
+        "created_at",
+    )
+    list_filter = (
+        "status",
+        "needs_attention",
+        AssignedFilter,
+        "retailer",
+        "reason",
+        "channel",
+        "decision_rule",
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("=id", "order__external_id", "order__customer__email", "order__customer__name")
+    search_help_text = "Request number, order number, customer e-mail or name."
+    list_select_related = ("order", "retailer", "assigned_to")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    inlines = [CancellationLineInline]
+    actions = ["reassign", "approve_within_limit"]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "agent_screen",
+                    "retailer",
+                    "order",
+                    "status",
+                    "reason",
+                    "channel",
+                    "note",
+                )
+            },
+        ),
+        ("Money", {"fields": ("refund_total", "shipping_refund")}),
+        (
+            "Decision",
+            {
+                "fields": (
+                    "decision_outcome",
+                    "decision_rule",
+                    "decision_explanation",
+                    "policy",
+                    "decided_at",
+                )
+            },
+        ),
+        (
+            "Work",
+            {
+                "fields": (
+                    "assigned_to",
+                    "sla_due_at",
+                    "needs_attention",
+                    "attention_reason",
+                    "confirmation_expires_at",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every change goes through a service: the agent screen or the actions here.
+        return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="order", ordering="order__external_id")
+    def order_ref(self, obj):
+        return obj.order.external_id
+
+    @admin.display(description="refund", ordering="refund_total")
+    def refund(self, obj):
+        return f"{format_amount(obj.refund_total, obj.order.currency)} {obj.order.currency}"
+
+    @admin.display(description="Agent screen")
+    def agent_screen(self, obj):
+        return format_html(
+            '<a href="{}">Open request #{} in the agent screen</a>',
+            reverse("queue:case", args=[obj.pk]),
+            obj.pk,
+        )
+
+    @admin.action(description="Reassign the selected cases…", permissions=["change"])
+    def reassign(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReassignForm(request.POST)
+            if form.is_valid():
+                self._reassign(request, queryset, form.cleaned_data["to"])
+                return None
+        else:
+            form = ReassignForm()
+        return TemplateResponse(
+            request,
+            "cancellations/admin_reassign.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reassign cases",
+                "form": form,
+                "cases": queryset.select_related("order", "retailer", "assigned_to"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def _reassign(self, request, queryset, to_user):
+        actor = Actor.for_user(request.user)
+        done, refused = 0, []
+        for case in queryset.select_related("order"):
+            try:
+                cancellation_reassign(cancellation=case, actor=actor, to_user=to_user)
+                done += 1
+            except DomainError as error:
+                refused.append(f"#{case.pk}: {error.detail}")
+        target = to_user.get_username() if to_user else "the queue"
+        if done:
+            self.message_user(request, f"Gave {done} case(s) to {target}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(
+        description="Approve the selected cases within the agent limit", permissions=["change"]
+    )
+    def approve_within_limit(self, request, queryset):
+        """Bulk approval is for the small, clear-cut cases: anything above the retailer's
+        agent approval limit is skipped and left for a person to open."""
+        actor = Actor.for_user(request.user)
+        approved, skipped = 0, []
+        policies = {}
+        for case in queryset.select_related("order", "retailer").order_by("pk"):
+            if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
+                skipped.append(f"#{case.pk} is {case.get_status_display().lower()}")
+                continue
+            if case.retailer_id not in policies:
+                policies[case.retailer_id] = policy_current(retailer=case.retailer)
+            limit = policies[case.retailer_id].agent_approval_limit
+            currency = case.order.currency
+            if case.refund_total > limit:
+                skipped.append(
+                    f"#{case.pk} refunds {format_amount(case.refund_total, currency)} {currency}, "
+                    f"above the limit of {format_amount(limit, currency)}"
+                )
+                continue
+            try:
+                cancellation_approve(cancellation=case, actor=actor, note="Approved in bulk.")
+                approved += 1
+            except DomainError as error:
+                skipped.append(f"#{case.pk}: {error.detail}")
+        if approved:
+            self.message_user(request, f"Approved {approved} case(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, "Not approved: " + "; ".join(skipped) + ".", messages.WARNING
+            )
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    list_display = ("name", "retailer_name", "subject", "is_active", "updated_at")
+    list_filter = ("is_active", ("retailer", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "subject", "body")
+    list_select_related = ("retailer",)
+    fields = ("name", "retailer", "subject", "body", "is_active")
+
+    @admin.display(description="retailer", ordering="retailer__name")
+    def retailer_name(self, obj):
+        return obj.retailer.name if obj.retailer else "Every retailer"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            field.help_text = (
+                "Placeholders: {customer_name}, {order}, {retailer}, {refund_total}, "
+                "{refund_timeline}, {request}, {agent}. The agent can edit the text before "
+                "sending."
+            )
+        return field
+
+
+# --- what supervisors may do in admin ---------------------------------------------------
+
+SUPERVISOR_APPS = (
+    "retailers",
+    "orders",
+    "cancellations",
+    "refunds",
+    "inventory",
+    "notifications",
+    "returns",
+    "disputes",
+    "reporting",
+)
+# History is never deleted; only configuration a supervisor owns can be.
+SUPERVISOR_MAY_DELETE = {
+    ("cancellations", "macro"),
+    ("retailers", "webhookendpoint"),
+    ("notifications", "messagetemplate"),
+}
+
+
+def supervisor_permissions_sync(**kwargs) -> None:
+    """Give the Supervisors group what running the operation from admin needs.
+
+    Runs after every `migrate`, so a model added later is covered the next time the
+    database is migrated. Admin classes still refuse what must never happen (editing a
+    request by hand, deleting a policy version).
+    """
+    codenames = Q(content_type__app_label__in=SUPERVISOR_APPS) & ~Q(codename__startswith="delete_")
+    for app_label, model in SUPERVISOR_MAY_DELETE:
+        codenames |= Q(content_type__app_label=app_label, codename=f"delete_{model}")
+    codenames |= Q(content_type__app_label="auth", codename="view_user")
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[StaffMember.Role.SUPERVISOR])
+    group.permissions.add(*Permission.objects.filter(codenames))

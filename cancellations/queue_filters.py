@@ -1,0 +1,130 @@
+"""The queue's filters, kept in the URL so any view of the queue can be bookmarked."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from cancellations.models import CancellationRequest, Channel, Reason
+from cancellations.queue_selectors import open_condition, retailers_for, tab_conditions
+from cancellations.rules import RULES
+
+STATE_CHOICES = [
+    ("open", "Needs a person"),
+    ("in_review", "In review"),
+    ("escalated", "Escalated"),
+    ("awaiting_customer", "Awaiting customer"),
+    ("needs_attention", "Needs attention"),
+    ("all", "All requests"),
+]
+RULE_CHOICES = [
+    (code, code.replace("_", " ").capitalize())
+    for code in [
+        *(rule.__name__ for rule in RULES),
+        "agent_escalation",
+        "agent_decision",
+        "supervisor_decision",
+    ]
+]
+AGE_CHOICES = [
+    ("1h", "Under an hour"),
+    ("24h", "Under a day"),
+    ("3d", "1 to 3 days"),
+    ("older", "Over 3 days"),
+]
+ASSIGNED_CHOICES = [("me", "Assigned to me"), ("unassigned", "Unassigned"), ("others", "Others")]
+
+
+def _retailers(request):
+    return retailers_for(request.viewer)
+
+
+class QueueFilter(django_filters.FilterSet):
+    """`state` picks the tab; the rest narrow it. `filter_queryset(skip=("state",))`
+    gives the base the tab counts are taken from."""
+
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", empty_label=None
+    )
+    retailer = django_filters.ModelChoiceFilter(queryset=_retailers, empty_label="All retailers")
+    reason = django_filters.ChoiceFilter(choices=Reason.choices, empty_label="Any reason")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
+    rule = django_filters.ChoiceFilter(
+        field_name="decision_rule", choices=RULE_CHOICES, empty_label="Any rule"
+    )
+    age = django_filters.ChoiceFilter(
+        choices=AGE_CHOICES, method="filter_age", empty_label="Any age"
+    )
+    assigned = django_filters.ChoiceFilter(
+        choices=ASSIGNED_CHOICES, method="filter_assigned", empty_label="Anyone"
+    )
+    q = django_filters.CharFilter(
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"placeholder": "Order, e-mail or request #", "type": "search"}
+        ),
+    )
+
+    class Meta:
+        model = CancellationRequest
+        fields = []
+
+    def __init__(self, data=None, *args, now=None, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("state"):
+            data["state"] = "open"
+        super().__init__(data, *args, **kwargs)
+        self.now = now or timezone.now()
+
+    @property
+    def tab(self) -> str:
+        if self.is_valid():
+            return self.form.cleaned_data.get("state") or "open"
+        return "open"
+
+    def filter_queryset(self, queryset, *, skip=()):
+        for name, value in self.form.cleaned_data.items():
+            if name in skip:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def filter_state(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        if value == "open" or not value:
+            return queryset.filter(open_condition(self.request.viewer, self.now))
+        return queryset.filter(tab_conditions(self.now)[value])
+
+    def filter_age(self, queryset, name, value):
+        now = self.now
+        if value == "1h":
+            return queryset.filter(created_at__gte=now - timedelta(hours=1))
+        if value == "24h":
+            return queryset.filter(created_at__gte=now - timedelta(hours=24))
+        if value == "3d":
+            return queryset.filter(
+                created_at__lt=now - timedelta(hours=24), created_at__gte=now - timedelta(days=3)
+            )
+        return queryset.filter(created_at__lt=now - timedelta(days=3))
+
+    def filter_assigned(self, queryset, name, value):
+        user = self.request.user
+        if value == "me":
+            return queryset.filter(assigned_to=user)
+        if value == "unassigned":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset.filter(assigned_to__isnull=False).exclude(assigned_to=user)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip().lstrip("#")
+        if not value:
+            return queryset
+        condition = Q(order__external_id__iexact=value) | Q(order__customer__email__iexact=value)
+        if value.isdigit():
+            condition |= Q(pk=int(value))
+        if " " in value or "@" not in value:
+            condition |= Q(order__customer__name__icontains=value)
+        return queryset.filter(condition)

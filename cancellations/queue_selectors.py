@@ -1,0 +1,402 @@
+"""Reads for the agent screens: who is looking, what they may see, and the queue.
+
+Every read here is scoped by the viewer's retailers first; a case outside them is a
+404, never a 403, so its existence does not leak (SPEC §1).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from cancellations.models import CancellationLine, CancellationRequest, Macro, Status
+from orders.models import Order, OrderEvent
+from retailers.models import Retailer, StaffMember
+
+# An awaiting-customer request joins the queue once it has less than this left before it
+# lapses: the customer has been quiet for a while and an agent may chase them.
+CHASE_BEFORE_EXPIRY = timedelta(hours=24)
+
+# Timeline kinds that count as a person deciding a case (agent workload).
+DECISION_KINDS = (
+    "cancellation.approved",
+    "cancellation.rejected",
+    "cancellation.escalated",
+    "cancellation.return_required",
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in BPO user, their role and the retailers they serve (None: all)."""
+
+    user: object
+    role: str
+    retailer_ids: frozenset | None
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == StaffMember.Role.SUPERVISOR
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == StaffMember.Role.AGENT
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == StaffMember.Role.RETAILER_MANAGER
+
+    def scope(self, queryset, field: str = "retailer_id"):
+        if self.retailer_ids is None:
+            return queryset
+        return queryset.filter(**{f"{field}__in": self.retailer_ids})
+
+    def serves(self, retailer_id: int) -> bool:
+        return self.retailer_ids is None or retailer_id in self.retailer_ids
+
+
+def viewer_for(user) -> Viewer | None:
+    """The viewer for `user`, or None when they are not BPO staff at all."""
+    if not user.is_authenticated:
+        return None
+    member = StaffMember.objects.filter(user=user).first()
+    if member is None:
+        if user.is_superuser:  # an operator made with createsuperuser
+            return Viewer(user=user, role=StaffMember.Role.SUPERVISOR, retailer_ids=None)
+        return None
+    if member.is_supervisor or user.is_superuser:
+        return Viewer(user=user, role=StaffMember.Role.SUPERVISOR, retailer_ids=None)
+    ids = frozenset(member.retailers.values_list("pk", flat=True))
+    return Viewer(user=user, role=member.role, retailer_ids=ids)
+
+
+def retailers_for(viewer: Viewer):
+    return viewer.scope(Retailer.objects.filter(is_active=True), field="pk").order_by("name")
+
+
+# --- the queue --------------------------------------------------------------------------
+
+
+def chasing(now: datetime) -> Q:
+    return Q(
+        status=Status.AWAITING_CUSTOMER, confirmation_expires_at__lte=now + CHASE_BEFORE_EXPIRY
+    )
+
+
+def tab_conditions(now: datetime) -> dict[str, Q]:
+    """Each queue tab's condition. `open` is filled in per viewer by `open_condition`."""
+    return {
+        "in_review": Q(status=Status.IN_REVIEW),
+        "escalated": Q(status=Status.ESCALATED),
+        "awaiting_customer": chasing(now),
+        "needs_attention": Q(needs_attention=True),
+    }
+
+
+def open_condition(viewer: Viewer, now: datetime) -> Q:
+    """What needs a person, for this viewer: escalations only for supervisors (and for
+    managers, who watch but never act)."""
+    tabs = tab_conditions(now)
+    condition = tabs["in_review"] | tabs["awaiting_customer"] | tabs["needs_attention"]
+    if not viewer.is_agent:
+        condition |= tabs["escalated"]
+    return condition
+
+
+def any_open_condition(now: datetime) -> Q:
+    tabs = tab_conditions(now)
+    return (
+        tabs["in_review"] | tabs["escalated"] | tabs["awaiting_customer"] | tabs["needs_attention"]
+    )
+
+
+def due_at():
+    """When a case needs deciding: its SLA, or when an unconfirmed request lapses."""
+    return Coalesce("sla_due_at", "confirmation_expires_at")
+
+
+def cases_for_viewer(viewer: Viewer):
+    """Every request the viewer may see, with what a queue row shows, in one query."""
+    return viewer.scope(
+        CancellationRequest.objects.select_related(
+            "retailer", "order", "order__customer", "assigned_to"
+        ).annotate(due_at=due_at())
+    )
+
+
+def queue_tab_counts(queryset, viewer: Viewer, now: datetime) -> dict[str, int]:
+    """How many cases each tab holds, in one aggregate over the open cases only (never
+    over the whole history, which grows without bound)."""
+    tabs = tab_conditions(now)
+    if viewer.is_agent:
+        tabs.pop("escalated")
+    counts = queryset.filter(any_open_condition(now)).aggregate(
+        open=Count("pk", filter=open_condition(viewer, now)),
+        **{name: Count("pk", filter=condition) for name, condition in tabs.items()},
+    )
+    return counts
+
+
+def queue_page_rows(page, now: datetime, viewer: Viewer) -> list[dict]:
+    """What each row shows: the case, how much time is left (negative: breached), and
+    whether the viewer can claim it from the list."""
+    return [
+        {"case": case, "sla": sla_state(case, now), "may_claim": may_claim(viewer, case)}
+        for case in page
+    ]
+
+
+def is_open(case: CancellationRequest) -> bool:
+    """Still needs a person: undecided and not merely received, or a refund failed."""
+    return case.status in (Status.IN_REVIEW, Status.ESCALATED, Status.AWAITING_CUSTOMER) or (
+        case.needs_attention and case.status == Status.APPROVED
+    )
+
+
+def may_claim(viewer: Viewer, case: CancellationRequest) -> bool:
+    return (
+        not viewer.read_only
+        and case.assigned_to_id is None
+        and is_open(case)
+        and (case.status != Status.ESCALATED or viewer.is_supervisor)
+    )
+
+
+@dataclass(frozen=True)
+class SlaState:
+    due_at: datetime | None
+    seconds_left: int | None
+
+    @property
+    def breached(self) -> bool:
+        return self.seconds_left is not None and self.seconds_left < 0
+
+    @property
+    def urgent(self) -> bool:
+        return self.seconds_left is not None and 0 <= self.seconds_left < 3600
+
+
+def sla_state(case: CancellationRequest, now: datetime) -> SlaState:
+    due = getattr(case, "due_at", None) or case.sla_due_at or case.confirmation_expires_at
+    if not is_open(case) or due is None:
+        return SlaState(due_at=due, seconds_left=None)
+    return SlaState(due_at=due, seconds_left=int((due - now).total_seconds()))
+
+
+# --- one case ---------------------------------------------------------------------------
+
+
+def cancellation_for_viewer(viewer: Viewer, pk: int) -> CancellationRequest:
+    """The request if the viewer serves its retailer; otherwise 404."""
+    cancellation = (
+        viewer.scope(CancellationRequest.objects.all())
+        .select_related("retailer", "order", "order__customer", "policy", "assigned_to")
+        .filter(pk=pk)
+        .first()
+    )
+    if cancellation is None:
+        raise Http404("No such cancellation request.")
+    return cancellation
+
+
+def case_load(viewer: Viewer, pk: int) -> CancellationRequest:
+    """The request with everything the case screen shows prefetched, so the screen runs
+    the same number of queries whatever the size of the order or its history."""
+    from refunds.models import Refund
+
+    cancellation = (
+        viewer.scope(CancellationRequest.objects.all())
+        .select_related("retailer", "order", "order__customer", "policy", "assigned_to")
+        .prefetch_related(
+            Prefetch("lines", queryset=CancellationLine.objects.select_related("line")),
+            Prefetch("refunds", queryset=Refund.objects.select_related("payment")),
+            "order__lines",
+            "order__payments",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if cancellation is None:
+        raise Http404("No such cancellation request.")
+    return cancellation
+
+
+HISTORY_LIMIT = 10
+
+
+def customer_history(cancellation: CancellationRequest) -> dict:
+    """The customer's other orders and past requests at this retailer (latest first)."""
+    order = cancellation.order
+    orders = list(
+        Order.objects.filter(retailer_id=order.retailer_id, customer_id=order.customer_id)
+        .exclude(pk=order.pk)
+        .order_by("-placed_at")[:HISTORY_LIMIT]
+    )
+    requests = list(
+        CancellationRequest.objects.filter(
+            retailer_id=order.retailer_id, order__customer_id=order.customer_id
+        )
+        .exclude(pk=cancellation.pk)
+        .select_related("order")
+        .order_by("-created_at")[:HISTORY_LIMIT]
+    )
+    return {"orders": orders, "requests": requests}
+
+
+def case_timeline(cancellation: CancellationRequest) -> list[OrderEvent]:
+    """The whole order's timeline, newest last, with who did each thing."""
+    return list(
+        OrderEvent.objects.filter(order_id=cancellation.order_id)
+        .select_related("actor_user")
+        .order_by("created_at", "id")
+    )
+
+
+def routing_event(cancellation: CancellationRequest, timeline: list[OrderEvent]):
+    """The rule's decision that sent this request to people (the latest one: a confirmed
+    request is verified again)."""
+    found = None
+    for event in timeline:
+        if (
+            event.subject_type == "cancellationrequest"
+            and event.subject_id == cancellation.pk
+            and event.actor_kind == "rule"
+        ):
+            found = event
+    return found
+
+
+def macros_for(cancellation: CancellationRequest) -> list[Macro]:
+    return list(
+        Macro.objects.filter(
+            Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), is_active=True
+        ).order_by("name")
+    )
+
+
+def assignees_for(retailer_id: int) -> list:
+    """Who a case of this retailer may be given to: its agents and every supervisor."""
+    members = (
+        StaffMember.objects.filter(
+            Q(role=StaffMember.Role.SUPERVISOR)
+            | Q(role=StaffMember.Role.AGENT, retailers__pk=retailer_id),
+            user__is_active=True,
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__username")
+    )
+    return [member.user for member in members]
+
+
+# --- the supervisor overview ------------------------------------------------------------
+
+
+def overview_build(*, now: datetime | None = None) -> dict:
+    """Queue size per retailer and state, SLA breaches and agent workload, in a fixed
+    handful of aggregate queries."""
+    now = now or timezone.now()
+    tabs = tab_conditions(now)
+    open_cases = CancellationRequest.objects.filter(any_open_condition(now)).annotate(
+        due_at=due_at()
+    )
+    breached = Q(due_at__lt=now)
+    per_retailer = list(
+        open_cases.values("retailer_id", name=F("retailer__name"))
+        .annotate(
+            total=Count("pk"),
+            unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
+            breached=Count("pk", filter=breached),
+            **{name: Count("pk", filter=condition) for name, condition in tabs.items()},
+        )
+        .order_by("name")
+    )
+    totals = {
+        key: sum(row[key] for row in per_retailer)
+        for key in ("total", "unassigned", "breached", *tabs)
+    }
+    worst = list(
+        open_cases.filter(breached)
+        .select_related("retailer", "order", "assigned_to")
+        .order_by("due_at", "pk")[:10]
+    )
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    assigned = {
+        row["assigned_to"]: row
+        for row in open_cases.filter(assigned_to__isnull=False)
+        .values("assigned_to")
+        .annotate(assigned=Count("pk"), breached=Count("pk", filter=breached))
+    }
+    decided = dict(
+        OrderEvent.objects.filter(
+            created_at__gte=start_of_day, actor_user__isnull=False, kind__in=DECISION_KINDS
+        )
+        .values("actor_user")
+        .annotate(n=Count("pk"))
+        .values_list("actor_user", "n")
+    )
+    members = StaffMember.objects.filter(
+        role__in=[StaffMember.Role.AGENT, StaffMember.Role.SUPERVISOR], user__is_active=True
+    ).select_related("user")
+    workload = sorted(
+        (
+            {
+                "user": member.user,
+                "role": member.get_role_display(),
+                "assigned": assigned.get(member.user_id, {}).get("assigned", 0),
+                "breached": assigned.get(member.user_id, {}).get("breached", 0),
+                "decided_today": decided.get(member.user_id, 0),
+            }
+            for member in members
+        ),
+        key=lambda row: (-row["assigned"], -row["decided_today"], row["user"].username),
+    )
+    return {
+        "per_retailer": per_retailer,
+        "totals": totals,
+        "worst": [{"case": case, "sla": sla_state(case, now)} for case in worst],
+        "workload": workload,
+        "now": now,
+    }
+
+
+# --- the refund preview -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What approving would refund now, per line and per payment, or why it cannot."""
+
+    quote: object | None
+    error: str
+    limit: object
+    above_limit: bool
+
+
+def refund_preview(
+    cancellation: CancellationRequest, *, policy, viewer: Viewer, requested=None
+) -> RefundPreview:
+    """Price `requested` ([{line, quantity}]; None: what the request asks) on the order as
+    it is now, with the same quote the approval will use, writing nothing."""
+    from cancellations.quotes import quote_build
+    from config.errors import DomainError
+
+    if requested is None:
+        requested = [
+            {"line": cl.line.external_id, "quantity": cl.quantity}
+            for cl in cancellation.lines.all()
+        ]
+    limit = policy.agent_approval_limit
+    try:
+        quote = quote_build(
+            order=cancellation.order,
+            requested=requested,
+            refund_shipping=policy.refund_shipping_on_full_cancel,
+        )
+    except DomainError as error:
+        return RefundPreview(quote=None, error=error.detail, limit=limit, above_limit=False)
+    above = quote.total > limit and not viewer.is_supervisor
+    return RefundPreview(quote=quote, error="", limit=limit, above_limit=above)
