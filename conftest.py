@@ -173,4 +173,5 @@ def agent(retailer):
 
 @pytest.fixture
 def supervisor(db):
-    return StaffMemberFactory(user=UserFactory(username="super"), role="supervisor")
+    # As staff_create makes them: supervisors may use admin.
+    return StaffMemberFactory(user=UserFactory(username="super", is_staff=True), role="supervisor")
