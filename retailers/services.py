@@ -1,7 +1,7 @@
 """Writes for retailers: onboarding, API keys, policy versions, staff."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,6 +58,29 @@ ROLE_GROUPS = {
 }
 
 
+# Supervisors run the operation from admin: every permission on the product's own models.
+SUPERVISOR_APPS = (
+    "retailers",
+    "orders",
+    "cancellations",
+    "refunds",
+    "inventory",
+    "notifications",
+    "returns",
+    "disputes",
+    "reporting",
+)
+
+
+def _role_group(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+    if role == StaffMember.Role.SUPERVISOR:
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=SUPERVISOR_APPS)
+        )
+    return group
+
+
 def staff_create(
     *, username: str, role: str, password: str, retailers=(), email: str = ""
 ) -> StaffMember:
@@ -70,5 +93,5 @@ def staff_create(
         user.save()
         member, _ = StaffMember.objects.update_or_create(user=user, defaults={"role": role})
         member.retailers.set(retailers)
-        user.groups.set([Group.objects.get_or_create(name=ROLE_GROUPS[role])[0]])
+        user.groups.set([_role_group(role)])
     return member

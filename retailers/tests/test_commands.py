@@ -62,3 +62,12 @@ def test_create_staff_roles_and_retailers(client):
     with pytest.raises(CommandError, match="No retailer nope"):
         run("create_staff", "bob", "--role", "agent", "--password", "x", "--retailer", "nope")
     assert not get_user_model().objects.filter(username="bob").exists()
+
+
+def test_a_supervisor_can_use_admin_out_of_the_box(client):
+    run("create_retailer", "acme", "--name", "Acme")
+    run("create_staff", "sam", "--role", "supervisor", "--password", "s3cret-pass!")
+    client.login(username="sam", password="s3cret-pass!")
+
+    assert client.get("/admin/retailers/policy/").status_code == 200
+    assert client.get("/admin/orders/order/").status_code == 200
