@@ -134,7 +134,7 @@ class ContactForm(CaseForm):
         super().__init__(*args, cancellation=cancellation, **kwargs)
         if macros is not None:
             self.fields["macro"].choices = [("", "Write my own…")] + [
-                (m.pk, m.name) for m in macros
+                (macro["pk"], macro["name"]) for macro in macros
             ]
         self.fields["macro"].queryset = Macro.objects.filter(
             Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), is_active=True
