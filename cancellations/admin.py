@@ -91,8 +91,6 @@ class CancellationRequestAdmin(admin.ModelAdmin):
         "retailer",
         "status",
         "needs_attention",
-        "reason",
-        "channel",
         "refund",
         "decision_rule",
         "assigned_to",
