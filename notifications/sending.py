@@ -159,7 +159,9 @@ def notification_send(*, notification_id: int) -> str:
         error = f"{exc.__class__.__name__}: {exc}"
 
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None:
+            return "skipped"  # its order was deleted while we were sending
         notification.claimed_at = None
         now = timezone.now()
         if not error:
@@ -233,7 +235,9 @@ def webhook_deliver(*, delivery_id: int) -> str:
     )
 
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None:
+            return "skipped"  # the endpoint was deleted while we were posting
         now = timezone.now()
         WebhookAttempt.objects.create(
             delivery=delivery,
