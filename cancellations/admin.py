@@ -8,8 +8,6 @@ timeline event or the state machine.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,7 +19,7 @@ from config.errors import DomainError
 from orders.actors import Actor
 from orders.money import format_amount
 from retailers.models import StaffMember
-from retailers.services import ROLE_GROUPS, policy_current
+from retailers.services import policy_current
 
 
 class CancellationLineInline(admin.TabularInline):
@@ -279,39 +277,3 @@ class MacroAdmin(admin.ModelAdmin):
                 "sending."
             )
         return field
-
-
-# --- what supervisors may do in admin ---------------------------------------------------
-
-SUPERVISOR_APPS = (
-    "retailers",
-    "orders",
-    "cancellations",
-    "refunds",
-    "inventory",
-    "notifications",
-    "returns",
-    "disputes",
-    "reporting",
-)
-# History is never deleted; only configuration a supervisor owns can be.
-SUPERVISOR_MAY_DELETE = {
-    ("cancellations", "macro"),
-    ("retailers", "webhookendpoint"),
-    ("notifications", "messagetemplate"),
-}
-
-
-def supervisor_permissions_sync(**kwargs) -> None:
-    """Give the Supervisors group what running the operation from admin needs.
-
-    Runs after every `migrate`, so a model added later is covered the next time the
-    database is migrated. Admin classes still refuse what must never happen (editing a
-    request by hand, deleting a policy version).
-    """
-    codenames = Q(content_type__app_label__in=SUPERVISOR_APPS) & ~Q(codename__startswith="delete_")
-    for app_label, model in SUPERVISOR_MAY_DELETE:
-        codenames |= Q(content_type__app_label=app_label, codename=f"delete_{model}")
-    codenames |= Q(content_type__app_label="auth", codename="view_user")
-    group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[StaffMember.Role.SUPERVISOR])
-    group.permissions.add(*Permission.objects.filter(codenames))
