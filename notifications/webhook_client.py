@@ -18,7 +18,12 @@ import httpx
 from django.conf import settings
 
 USER_AGENT = "Rescind-Webhooks/1.0"
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def _timeout() -> httpx.Timeout:
+    # Short: a slow receiver must not hold a worker; it is retried later instead.
+    seconds = float(getattr(settings, "WEBHOOKS_TIMEOUT_SECONDS", 10))
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
 class AddressRefused(Exception):
@@ -104,7 +109,7 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
         **headers,
     }
     try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client:
+        with httpx.Client(timeout=_timeout(), follow_redirects=False, trust_env=False) as client:
             response = client.post(
                 target, content=body, headers=request_headers, extensions=extensions
             )

@@ -2,6 +2,7 @@
 
 import http.server
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ class Receiver:
         self.requests: list[dict] = []
         self.responses: list[tuple[int, dict]] = []
         self.default = (200, {})
+        self.delay = 0.0  # seconds to wait before answering
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -35,6 +37,7 @@ class Receiver:
                         "body": self.rfile.read(length),
                     }
                 )
+                time.sleep(receiver.delay)
                 status, headers = (
                     receiver.responses.pop(0) if receiver.responses else receiver.default
                 )

@@ -336,3 +336,17 @@ def test_a_disabled_endpoint_is_not_redelivered_to(endpoint, receiver, emit):
     assert tasks.deliver_webhook(delivery.pk) == "failed"
     assert webhook_redeliver(delivery=delivery) is False
     assert receiver.requests == []
+
+
+@override_settings(WEBHOOKS_TIMEOUT_SECONDS=0.3)
+def test_a_slow_receiver_times_out_and_is_retried(endpoint, receiver, emit):
+    receiver.delay = 1.0
+    [delivery] = emit()
+
+    started = time.monotonic()
+    assert tasks.deliver_webhook(delivery.pk) == "retry"
+
+    assert time.monotonic() - started < 1.0
+    attempt = WebhookAttempt.objects.get(delivery=delivery)
+    assert attempt.response_status is None
+    assert attempt.error.startswith("timeout")
