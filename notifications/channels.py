@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
+from notifications.links import preferences_url
 from notifications.models import Channel
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,21 @@ def message_id(notification) -> str:
     return f"<rescind-notification-{notification.pk}@{settings.SITE_URL.split('//')[-1]}>"
 
 
+def _headers(notification) -> dict:
+    headers = {"Message-ID": message_id(notification)}
+    if notification.customer_id and not notification.essential:
+        # Mail clients show an "unsubscribe" button for this (RFC 2369).
+        headers["List-Unsubscribe"] = f"<{preferences_url(notification.customer)}>"
+    return headers
+
+
 def _send_email(notification) -> None:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
         from_email=notification.sender or settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        headers={"Message-ID": message_id(notification)},
+        headers=_headers(notification),
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")

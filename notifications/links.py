@@ -52,3 +52,23 @@ def confirmation_load(token: str) -> int:
     if datetime.fromtimestamp(expires, tz=UTC) < timezone.now():
         raise LinkExpired(cancellation_id)
     return cancellation_id
+
+
+PREFERENCES_SALT = "notifications.preferences"
+
+
+def preferences_url(customer) -> str:
+    """A lasting link where a customer stops (or resumes) non-essential messages.
+
+    It does not expire: an unsubscribe link in an old e-mail must still work.
+    """
+    token = signing.dumps({"u": customer.pk}, salt=PREFERENCES_SALT)
+    path = reverse("notifications:preferences", kwargs={"token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def preferences_load(token: str) -> int:
+    try:
+        return int(signing.loads(token, salt=PREFERENCES_SALT)["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise LinkInvalid from exc

@@ -21,6 +21,7 @@ from notifications import webhook_client
 from notifications.channels import PermanentFailure, TransientFailure, channel_send
 from notifications.context import branding_context, message_context
 from notifications.events import ENDPOINT_DISABLED
+from notifications.links import preferences_url
 from notifications.models import (
     Channel,
     EndpointHealth,
@@ -108,6 +109,8 @@ def _render(notification) -> None:
         subject=subject,
         language=language,
     )
+    if notification.customer_id and not notification.essential:
+        context["preferences_url"] = preferences_url(notification.customer)
     rendered = message_render(
         retailer=notification.retailer,
         event_type=notification.event_type,

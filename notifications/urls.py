@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("c/<str:token>/", views.confirmation_page, name="confirm"),
+    path("c/messages/<str:token>/", views.preferences_page, name="preferences"),
 ]

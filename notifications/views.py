@@ -11,8 +11,17 @@ from cancellations.services import cancellation_confirm, cancellation_withdraw
 from config.errors import DomainError
 from notifications.context import branding_context, cancellation_context
 from notifications.forms import ConfirmationForm
-from notifications.links import LinkExpired, LinkInvalid, confirmation_expires_at, confirmation_load
+from notifications.links import (
+    LinkExpired,
+    LinkInvalid,
+    confirmation_expires_at,
+    confirmation_load,
+    preferences_load,
+)
+from notifications.models import CustomerPreference
+from notifications.services import customer_preference_set
 from orders.actors import Actor
+from orders.models import Customer
 
 DECLINED_WHY = "declined by the customer"
 
@@ -93,4 +102,32 @@ def confirmation_page(request, token):
         )
     return _page(
         request, "outcome.html", cancellation, done=request.GET.get("done", ""), error=error
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def preferences_page(request, token):
+    """Stop (or resume) non-essential messages; refund and confirmation messages still go."""
+    try:
+        customer_id = preferences_load(token)
+    except LinkInvalid:
+        return render(request, "notifications/customer/link_invalid.html", status=400)
+    customer = Customer.objects.select_related("retailer").filter(pk=customer_id).first()
+    if customer is None:
+        return render(request, "notifications/customer/link_invalid.html", status=404)
+    if request.method == "POST":
+        opted_out = request.POST.get("choice") == "stop"
+        customer_preference_set(
+            customer=customer, opted_out=opted_out, note="set by the customer from a message link"
+        )
+        return HttpResponseRedirect(request.path + "?saved=1")
+    opted_out = CustomerPreference.objects.filter(customer=customer, opted_out=True).exists()
+    return render(
+        request,
+        "notifications/customer/preferences.html",
+        {
+            "brand": branding_context(customer.retailer),
+            "opted_out": opted_out,
+            "saved": request.GET.get("saved") == "1",
+        },
     )

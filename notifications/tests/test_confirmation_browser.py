@@ -84,3 +84,23 @@ def test_an_expired_link_says_so_in_the_browser(
     assert "This link has expired" in page.get_by_test_id("expired").inner_text()
     page.screenshot(path=f"{SHOTS}/notifications-expired.png", full_page=True)
     assert page.get_by_role("button", name="Confirm cancellation").count() == 0
+
+
+def test_customer_stops_non_essential_messages_in_the_browser(
+    live_server, settings, make_order, submit, branding, chromium
+):
+    settings.SITE_URL = live_server.url
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    submit(channel="storefront")
+    approved = next(m for m in mail.outbox if "is approved" in m.subject)
+    link = re.search(r"Fewer messages like this: (\S+)", approved.body)[1]
+
+    page = chromium.new_page(viewport={"width": 900, "height": 600})
+    page.goto(link)
+    page.get_by_role("button", name="Stop non-essential messages").click()
+    page.get_by_test_id("saved").wait_for()
+
+    assert "only the messages you need" in page.get_by_test_id("state").inner_text()
+    page.screenshot(path=f"{SHOTS}/notifications-preferences.png", full_page=True)
+    order.customer.refresh_from_db()
+    assert order.customer.message_preference.opted_out

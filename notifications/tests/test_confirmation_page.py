@@ -4,12 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import signing
+from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from notifications.links import SALT, confirmation_token
+from notifications.models import Notification
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,39 @@ def test_a_tampered_link_shows_a_clear_page(awaiting, browser_client):
         response = browser_client.get(f"/c/{bad}/")
         assert response.status_code == 400
         assert "This link does not work" in response.content.decode()
+
+
+def test_a_customer_stops_non_essential_messages_from_the_link_in_one(
+    make_order, submit, browser_client, django_capture_on_commit_callbacks
+):
+    # Given an approval e-mail (non-essential), which carries the preferences link
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(channel="storefront")
+    approved = next(m for m in mail.outbox if "is approved" in m.subject)
+    refunded = next(m for m in mail.outbox if "refund of" in m.subject)
+    link = re.search(r"Fewer messages like this: (\S+)", approved.body)[1]
+    assert approved.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert "Fewer messages" not in refunded.body  # essential: no way to opt out of it
+
+    # When the customer opens it and stops non-essential messages
+    path = link.removeprefix("http://127.0.0.1:8000")
+    page = browser_client.get(path)
+    assert "Stop non-essential messages" in page.content.decode()
+    response = browser_client.post(path, {"choice": "stop", "csrfmiddlewaretoken": _csrf(page)})
+    assert "only the messages you need" in browser_client.get(response["Location"]).content.decode()
+
+    # Then the next non-essential message is suppressed
+    order.customer.message_preference.refresh_from_db()
+    assert order.customer.message_preference.opted_out
+    make_order("ord-2", lines=(("l1", "TEE", 1, "24.00"),))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(order="ord-2", channel="storefront")
+    second = Notification.objects.get(
+        event_type="cancellation.approved", order__external_id="ord-2"
+    )
+    assert second.status == "suppressed"
+
+
+def test_a_tampered_preferences_link_is_refused(browser_client):
+    assert browser_client.get("/c/messages/eyJ1IjoxfQ:forged:sig/").status_code == 400
