@@ -3,11 +3,13 @@
 from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, Warehouse
 from notifications.services import event_emit
 from orders.actors import Actor
+from orders.bulk import AnyOf, rows_insert
 
 Kind = StockMovement.Kind
 
@@ -212,6 +214,8 @@ def lines_stock_reserve_new(*, retailer, lines, actor: Actor, announce: bool = F
     warehouse, in a constant number of queries whatever the number of lines. Call it in
     the transaction that created the lines. Returns the number of movements written.
     `announce` sends one `inventory.adjusted` per level touched rather than per line.
+    `lines` are OrderLines, or anything with their `pk`, `order_id`, `sku`, `warehouse`
+    and `reserved_quantity`.
     """
     lines = [line for line in lines if line.reserved_quantity > 0]
     if not lines:
@@ -219,56 +223,53 @@ def lines_stock_reserve_new(*, retailer, lines, actor: Actor, announce: bool = F
     added: dict[tuple[str, str], int] = defaultdict(int)
     for line in lines:
         added[(line.sku, line.warehouse)] += line.reserved_quantity
-    levels = _levels_lock(retailer=retailer, keys=added.keys())
-    StockMovement.objects.bulk_create(
+    warehouses = _warehouses_ensure(retailer=retailer, codes={code for _sku, code in added})
+    level_ids = _level_ids(retailer=retailer, keys=added.keys(), warehouses=warehouses)
+    rows_insert(
+        StockMovement,
         [
-            StockMovement(
-                retailer=retailer,
-                level=levels[(line.sku, line.warehouse)],
-                kind=Kind.RESERVE,
-                quantity=line.reserved_quantity,
-                reserved_delta=line.reserved_quantity,
-                order_id=line.order_id,
-                source_type="orderline",
-                source_id=line.pk,
-                actor_label=actor.label,
-            )
+            {
+                "retailer_id": retailer.pk,
+                "level_id": level_ids[(line.sku, line.warehouse)],
+                "kind": Kind.RESERVE.value,
+                "quantity": line.reserved_quantity,
+                "reserved_delta": line.reserved_quantity,
+                "order_id": line.order_id,
+                "source_type": "orderline",
+                "source_id": line.pk,
+                "actor_label": actor.label,
+            }
             for line in lines
-        ]
+        ],
     )
-    _levels_add_reserved({levels[key]: units for key, units in added.items()})
+    now = timezone.now()
+    by_id = {level_ids[key]: units for key, units in added.items()}
+    _levels_add_reserved(by_id, now=now)
     if announce:
-        for key, units in added.items():
-            stock_level_announce(level=levels[key], kind=Kind.RESERVE, quantity=units)
+        levels = StockLevel.objects.filter(AnyOf(F("pk"), list(by_id))).select_related("warehouse")
+        for level in levels:
+            level.retailer = retailer
+            stock_level_announce(level=level, kind=Kind.RESERVE, quantity=by_id[level.pk])
     return len(lines)
 
 
-def _levels_lock(*, retailer, keys) -> dict[tuple[str, str], StockLevel]:
-    """Levels for (sku, warehouse code) pairs, locked; pairs never seen start at zero.
+def _level_ids(*, retailer, keys, warehouses) -> dict[tuple[str, str], int]:
+    """Level ids for (sku, warehouse code) pairs; pairs never seen start at zero.
 
-    Rows are locked in id order and created in (SKU, warehouse) order, so two bulk
-    writers touching overlapping SKUs queue behind each other rather than deadlock.
+    New levels are created in (SKU, warehouse) order with conflicts ignored, so two
+    writers adding the same SKU wait for each other instead of failing.
     """
     keys = set(keys)
-    warehouses = _warehouses_ensure(retailer=retailer, codes={code for _sku, code in keys})
-    by_id = {warehouse.pk: warehouse for warehouse in warehouses.values()}
+    codes = {warehouse.pk: code for code, warehouse in warehouses.items()}
 
-    def lock(skus):
-        locked = {}
-        for chunk in _chunks(sorted(skus)):
-            for level in (
-                StockLevel.objects.select_for_update()
-                .filter(retailer=retailer, sku__in=chunk, warehouse__in=list(by_id))
-                .order_by("pk")
-                .only("id", "sku", "warehouse_id", "on_hand", "reserved")
-            ):
-                level.retailer = retailer
-                level.warehouse = by_id[level.warehouse_id]
-                locked[(level.sku, level.warehouse.code)] = level
-        return locked
+    def find(skus):
+        rows = StockLevel.objects.filter(
+            AnyOf(F("sku"), sorted(skus)), AnyOf(F("warehouse_id"), list(codes)), retailer=retailer
+        ).values_list("pk", "sku", "warehouse_id")
+        return {(sku, codes[warehouse_id]): pk for pk, sku, warehouse_id in rows}
 
-    levels = lock({sku for sku, _code in keys})
-    missing = sorted(keys - levels.keys())
+    found = find({sku for sku, _code in keys})
+    missing = sorted(keys - found.keys())
     if missing:
         StockLevel.objects.bulk_create(
             [
@@ -277,8 +278,8 @@ def _levels_lock(*, retailer, keys) -> dict[tuple[str, str], StockLevel]:
             ],
             ignore_conflicts=True,  # a concurrent writer may create some of them first
         )
-        levels.update(lock({sku for sku, _code in missing}))
-    return levels
+        found.update(find({sku for sku, _code in missing}))
+    return found
 
 
 def _warehouses_ensure(*, retailer, codes) -> dict[str, Warehouse]:
@@ -293,25 +294,30 @@ def _warehouses_ensure(*, retailer, codes) -> dict[str, Warehouse]:
     return existing
 
 
-def _levels_add_reserved(added: dict[StockLevel, int]) -> None:
-    """Raise each (locked) level's `reserved` by its units in one statement."""
-    now = timezone.now()
-    for level, units in added.items():
-        level.reserved += units
-        level.updated_at = now
+def _levels_add_reserved(added: dict[int, int], *, now) -> None:
+    """Raise levels' `reserved` by their units (level id -> units), in one statement.
+
+    Relative updates: each row is locked by the UPDATE itself and the addition applies
+    to whatever a concurrent writer committed first, so no lost update and no read
+    beforehand. Ids are sent sorted so concurrent batches tend to lock in one order.
+    """
+    ids = sorted(added)
     if connection.vendor == "postgresql":
-        # One UPDATE joined to arrays: bulk_update's CASE grows with the square of the
-        # rows, which dominates a large import batch.
+        # Joined to arrays: bulk_update's CASE grows with the square of the rows.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {StockLevel._meta.db_table} AS level"
                 " SET reserved = level.reserved + added.units, updated_at = %s"
                 " FROM unnest(%s::bigint[], %s::integer[]) AS added(id, units)"
                 " WHERE level.id = added.id",
-                [now, [level.pk for level in added], list(added.values())],
+                [now, ids, [added[pk] for pk in ids]],
             )
     else:
-        StockLevel.objects.bulk_update(list(added), ["reserved", "updated_at"], batch_size=500)
+        StockLevel.objects.bulk_update(
+            [StockLevel(pk=pk, reserved=F("reserved") + added[pk], updated_at=now) for pk in ids],
+            ["reserved", "updated_at"],
+            batch_size=500,
+        )
 
 
 def _chunks(items, size=5000):

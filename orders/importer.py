@@ -1,0 +1,488 @@
+"""Bulk import of orders from JSON lines: the path for migrating history in.
+
+Each line is one order in the shape of the `PUT /api/v1/orders/{external_id}` body plus
+its `"external_id"` (and `"retailer"`, a slug, unless the caller names one for all).
+Every line is validated by the API's own `OrderInput`, so a file accepts exactly what
+the API accepts. New orders take the fast path: a batch is written with `bulk_create`
+in a constant number of queries, with the same rows `order_upsert` would write
+(customer, order with its total, lines, payments, the stock reservations of unfulfilled
+lines and one `order.created` event each). An order that already exists takes the slow
+path, `order_upsert` itself, unless the line would change nothing, so importing the
+same file twice writes nothing twice.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Prefetch
+from rest_framework import serializers
+
+from config.errors import DomainError, ErrorCode
+from inventory.models import StockLevel
+from inventory.services import lines_stock_reserve_new
+from orders.actors import Actor
+from orders.api.serializers import OrderInput
+from orders.bulk import AnyOf, rows_insert
+from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
+from orders.money import ZERO, format_amount
+from orders.services import _line_total, order_upsert
+from retailers.models import Retailer
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_FIELDS = ("email", "name", "phone")
+DEADLOCK_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A line that was not imported, with why, in the shape of an API problem."""
+
+    line: int
+    code: str
+    detail: str
+    errors: dict | None = None
+
+    def __str__(self):
+        text = f"line {self.line}: [{self.code}] {self.detail}"
+        if self.errors:
+            text += " " + json.dumps(self.errors, default=str, ensure_ascii=False)
+        return text
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def add(self, other: "BatchResult") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected.extend(other.rejected)
+
+
+@dataclass
+class Item:
+    """One valid line: whose order it is and the validated body."""
+
+    line: int
+    retailer: Retailer
+    external_id: str
+    data: dict
+    total: Decimal
+
+    @property
+    def status(self) -> str:
+        return self.data["fulfillment_status"] or Order.Fulfillment.UNFULFILLED
+
+
+class LineHolding(NamedTuple):
+    """A new line and the units it holds, as lines_stock_reserve_new reads it."""
+
+    pk: int
+    order_id: int
+    sku: str
+    warehouse: str
+    reserved_quantity: int
+
+
+class OrderImporter:
+    """Imports batches of JSON lines; one instance per process, reused for every batch."""
+
+    def __init__(self, *, retailer_slug=None, actor=None, announce_stock=False):
+        self.retailer_slug = retailer_slug
+        self.actor = actor or Actor.system("import_orders")
+        self.announce_stock = announce_stock
+        self._retailers: dict[str, Retailer | None] = {}
+        # Building a serializer deep-copies all its fields, which costs more than
+        # validating an order; the fields hold no state between validations, so one
+        # instance validates every line.
+        self._validator = OrderInput()
+        self._batches_done = 0
+
+    def import_batch(self, rows: list[tuple[int, str]]) -> BatchResult:
+        """Import (line number, text) rows; bad rows are reported, never fatal."""
+        result = BatchResult()
+        items = []
+        for number, text in rows:
+            parsed = self._parse(number, text)
+            if isinstance(parsed, Rejection):
+                result.rejected.append(parsed)
+            else:
+                items.append(parsed)
+
+        by_retailer = defaultdict(list)
+        for item in items:
+            by_retailer[item.retailer].append(item)
+        for retailer, group in by_retailer.items():
+            self._import_group(retailer, group, result)
+        result.rejected.sort(key=lambda rejection: rejection.line)
+        self._batches_done += 1
+        if self._batches_done & (self._batches_done - 1) == 0:
+            _refresh_statistics()
+        return result
+
+    # --- reading a line ---------------------------------------------------------------
+
+    def _parse(self, number: int, text: str) -> Item | Rejection:
+        try:
+            body = json.loads(text, parse_float=Decimal)
+        except ValueError as error:
+            return Rejection(number, ErrorCode.INVALID.value, f"Malformed JSON: {error}")
+        if not isinstance(body, dict):
+            return Rejection(number, ErrorCode.INVALID.value, "A line must be a JSON object.")
+        errors = {}
+        external_id = body.pop("external_id", None)
+        if not isinstance(external_id, str) or not external_id.strip():
+            errors["external_id"] = ["This field is required: the order's id in the storefront."]
+        elif len(external_id) > 100:
+            errors["external_id"] = ["Ensure this field has no more than 100 characters."]
+        retailer = self._retailer_for(body.pop("retailer", None), errors)
+        try:
+            data = self._validator.run_validation(body)
+        except serializers.ValidationError as error:
+            errors.update(serializers.as_serializer_error(error))
+        if errors:
+            return Rejection(
+                number,
+                ErrorCode.INVALID.value,
+                f"Some fields are not valid: {', '.join(errors)}.",
+                _plain(errors),
+            )
+        # The same check as order_upsert, made here so a whole batch is never rolled
+        # back for one order.
+        total = sum((_line_total(line) for line in data["lines"]), start=data["shipping"])
+        paid = sum((payment["amount"] for payment in data["payments"]), start=ZERO)
+        if paid != total:
+            currency = data["currency"]
+            return Rejection(
+                number,
+                ErrorCode.PAYMENTS_MISMATCH.value,
+                f"Payments add up to {format_amount(paid, currency)} but the order total is "
+                f"{format_amount(total, currency)}.",
+                {"payments": ["Payments must add up to the order total."]},
+            )
+        return Item(number, retailer, external_id, data, total)
+
+    def _retailer_for(self, slug, errors) -> Retailer | None:
+        if slug is not None and not isinstance(slug, str):
+            errors["retailer"] = ["Give the retailer's slug."]
+            return None
+        if slug and self.retailer_slug and slug != self.retailer_slug:
+            errors["retailer"] = [
+                f"This line is for {slug!r} but the import is for {self.retailer_slug!r}."
+            ]
+            return None
+        slug = slug or self.retailer_slug
+        if not slug:
+            errors["retailer"] = ["No retailer: give one per line or for the whole import."]
+            return None
+        if slug not in self._retailers:
+            self._retailers[slug] = Retailer.objects.filter(slug=slug).first()
+        if self._retailers[slug] is None:
+            errors["retailer"] = [f"No retailer {slug!r}."]
+        return self._retailers[slug]
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _import_group(self, retailer, items, result) -> None:
+        existing = set(
+            Order.objects.filter(
+                AnyOf(F("external_id"), [item.external_id for item in items]), retailer=retailer
+            ).values_list("external_id", flat=True)
+        )
+        new, old, repeats, seen = [], [], [], set()
+        for item in items:
+            if item.external_id in seen:
+                repeats.append(item)  # applied after the first one, as an update
+            elif item.external_id in existing:
+                old.append(item)
+            else:
+                new.append(item)
+            seen.add(item.external_id)
+
+        self._apply_existing(retailer, old, result)
+        if new:
+            for attempt in range(DEADLOCK_RETRIES):
+                try:
+                    with transaction.atomic():
+                        self._insert_new(retailer, new)
+                    result.created += len(new)
+                    break
+                except IntegrityError:
+                    # Someone created one of these orders meanwhile: one by one, each
+                    # becomes an update where it must.
+                    for item in new:
+                        self._apply_existing(retailer, [item], result)
+                    break
+                except OperationalError as error:
+                    # Two writers locking the same levels in different orders: the
+                    # database picked us to give way, and nothing of ours was kept.
+                    deadlock = getattr(error.__cause__, "sqlstate", None) == "40P01"
+                    if not deadlock or attempt == DEADLOCK_RETRIES - 1:
+                        raise
+        for item in repeats:
+            self._apply_existing(retailer, [item], result)
+
+    def _insert_new(self, retailer, items) -> None:
+        """Write new orders with the rows order_upsert would write, in bulk."""
+        customers = self._customers(retailer, items)
+        order_ids = rows_insert(
+            Order,
+            [
+                {
+                    "retailer_id": retailer.pk,
+                    "external_id": item.external_id,
+                    "customer_id": customers[item.data["customer"]["external_id"]],
+                    "currency": item.data["currency"],
+                    "placed_at": item.data["placed_at"],
+                    "fulfillment_status": item.status,
+                    "shipped_at": item.data["shipped_at"],
+                    "delivered_at": item.data["delivered_at"],
+                    "shipping": item.data["shipping"],
+                    "total": item.total,
+                }
+                for item in items
+            ],
+        )
+
+        lines, payments, events = [], [], []
+        actor = self.actor
+        default_warehouse = retailer.default_warehouse
+        for order_id, item in zip(order_ids, items, strict=True):
+            holds_stock = item.status == Order.Fulfillment.UNFULFILLED
+            for position, line in enumerate(item.data["lines"]):
+                lines.append(
+                    {
+                        "order_id": order_id,
+                        "external_id": line["external_id"],
+                        "position": position,
+                        "sku": line["sku"],
+                        "title": line["title"],
+                        "quantity": line["quantity"],
+                        "unit_price": line["unit_price"],
+                        "discount": line["discount"],
+                        "tax": line["tax"],
+                        "final_sale": line["final_sale"],
+                        "warehouse": line["warehouse"] or default_warehouse,
+                        "reserved_quantity": line["quantity"] if holds_stock else 0,
+                    }
+                )
+            for position, payment in enumerate(item.data["payments"]):
+                payments.append(
+                    {
+                        "order_id": order_id,
+                        "external_id": payment["external_id"],
+                        "position": position,
+                        "method": payment["method"],
+                        "amount": payment["amount"],
+                        "reference": payment["reference"],
+                    }
+                )
+            currency = item.data["currency"]
+            events.append(
+                {
+                    "order_id": order_id,
+                    "kind": "order.created",
+                    "message": (
+                        f"Order received: {len(item.data['lines'])} line(s), total "
+                        f"{format_amount(item.total, currency)} {currency}."
+                    ),
+                    "actor_kind": actor.kind,
+                    "actor_label": actor.label,
+                    "actor_user_id": actor.user.pk if actor.user else None,
+                    "actor_api_key_id": actor.api_key.pk if actor.api_key else None,
+                    "subject_type": "order",
+                    "subject_id": order_id,
+                    "to_state": item.status,
+                }
+            )
+        line_ids = rows_insert(OrderLine, lines)
+        rows_insert(Payment, payments)
+        rows_insert(OrderEvent, events)
+        # Last, so the level rows other writers wait on are locked only until commit.
+        lines_stock_reserve_new(
+            retailer=retailer,
+            lines=[
+                LineHolding(line_id, line["order_id"], line["sku"], line["warehouse"], held)
+                for line_id, line in zip(line_ids, lines, strict=True)
+                if (held := line["reserved_quantity"])
+            ],
+            actor=actor,
+            announce=self.announce_stock,
+        )
+
+    def _customers(self, retailer, items) -> dict[str, int]:
+        """Customer ids by external id, created or updated as customer_upsert would.
+
+        Several orders of one customer in a batch leave the last one's details, as
+        successive upserts would.
+        """
+        wanted = {item.data["customer"]["external_id"]: item.data["customer"] for item in items}
+        ids, changed = {}, []
+        for pk, external_id, *stored in Customer.objects.filter(
+            AnyOf(F("external_id"), list(wanted)), retailer=retailer
+        ).values_list("pk", "external_id", *CUSTOMER_FIELDS):
+            ids[external_id] = pk
+            given = [wanted[external_id].get(k) or "" for k in CUSTOMER_FIELDS]
+            if given != stored:
+                changed.append(Customer(pk=pk, **dict(zip(CUSTOMER_FIELDS, given, strict=True))))
+        if changed:
+            Customer.objects.bulk_update(changed, CUSTOMER_FIELDS)
+        missing = sorted(set(wanted) - set(ids))
+        if missing:
+            # Sorted, and conflicts ignored: a concurrent import creating the same
+            # customer waits for us rather than failing or deadlocking.
+            Customer.objects.bulk_create(
+                [
+                    Customer(
+                        retailer=retailer,
+                        external_id=external_id,
+                        **{k: wanted[external_id].get(k) or "" for k in CUSTOMER_FIELDS},
+                    )
+                    for external_id in missing
+                ],
+                ignore_conflicts=True,
+            )
+            ids.update(
+                (external_id, pk)
+                for external_id, pk in Customer.objects.filter(
+                    AnyOf(F("external_id"), missing), retailer=retailer
+                ).values_list("external_id", "pk")
+            )
+        return ids
+
+    def _apply_existing(self, retailer, items, result) -> None:
+        """Orders already here: unchanged ones are skipped, others go through order_upsert."""
+        if not items:
+            return
+        stored = {
+            order.external_id: order
+            for order in Order.objects.filter(
+                AnyOf(F("external_id"), [item.external_id for item in items]), retailer=retailer
+            )
+            .select_related("customer")
+            .prefetch_related(
+                Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id")),
+                Prefetch("payments", queryset=Payment.objects.order_by("position", "id")),
+            )
+        }
+        for item in items:
+            order = stored.get(item.external_id)
+            if order is not None and _same_order(order, item.data, retailer.default_warehouse):
+                result.unchanged += 1
+                continue
+            try:
+                _order, created = order_upsert(
+                    retailer=retailer,
+                    external_id=item.external_id,
+                    data=item.data,
+                    actor=self.actor,
+                )
+            except DomainError as error:
+                result.rejected.append(
+                    Rejection(item.line, error.code.value, error.detail, _plain(error.errors))
+                )
+                continue
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+
+
+def _same_order(order: Order, data: dict, default_warehouse: str) -> bool:
+    """Would order_upsert with `data` change nothing stored on `order`?"""
+    customer = data["customer"]
+    if order.customer.external_id != customer["external_id"] or any(
+        getattr(order.customer, k) != (customer.get(k) or "") for k in CUSTOMER_FIELDS
+    ):
+        return False
+    if (
+        order.currency,
+        order.placed_at,
+        order.fulfillment_status,
+        order.shipped_at,
+        order.delivered_at,
+        order.shipping,
+    ) != (
+        data["currency"],
+        data["placed_at"],
+        data.get("fulfillment_status") or Order.Fulfillment.UNFULFILLED,
+        data.get("shipped_at"),
+        data.get("delivered_at"),
+        data["shipping"],
+    ):
+        return False
+    stored_lines = [
+        (
+            line.external_id,
+            line.sku,
+            line.title,
+            line.quantity,
+            line.unit_price,
+            line.discount,
+            line.tax,
+            line.final_sale,
+            line.warehouse,
+        )
+        for line in order.lines.all()
+    ]
+    given_lines = [
+        (
+            line["external_id"],
+            line["sku"],
+            line["title"],
+            line["quantity"],
+            line["unit_price"],
+            line["discount"],
+            line["tax"],
+            line["final_sale"],
+            line.get("warehouse") or default_warehouse,
+        )
+        for line in data["lines"]
+    ]
+    stored_payments = [
+        (payment.external_id, payment.method, payment.amount, payment.reference)
+        for payment in order.payments.all()
+    ]
+    given_payments = [
+        (payment["external_id"], payment["method"], payment["amount"], payment["reference"])
+        for payment in data["payments"]
+    ]
+    return stored_lines == given_lines and stored_payments == given_payments
+
+
+def _refresh_statistics() -> None:
+    """Let PostgreSQL's planner see how big the tables an import fills have grown.
+
+    Called after batch 1, 2, 4, 8...: with the statistics of a near-empty table the
+    planner finds existing orders by scanning all of a retailer's orders instead of
+    using the unique index, and each batch gets slower than the one before.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [Order._meta.db_table, Customer._meta.db_table, StockLevel._meta.db_table]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    except DatabaseError:
+        logger.warning("Could not ANALYZE %s; imports may slow down as they grow.", tables)
+
+
+def _plain(errors):
+    """DRF error details as plain JSON values (lists, dicts and strings)."""
+    if errors is None:
+        return None
+    return json.loads(json.dumps(errors, default=str))
