@@ -73,3 +73,57 @@ def test_an_idempotent_replay_emits_nothing(move, emitted):
     move("TEE", "receive", 4, idempotency_key="po-1")
 
     assert len(emitted) == 1
+
+
+def test_a_count_reaches_the_retailers_webhook_outbox(api, retailer, other_retailer):
+    # Given two endpoints of ours, one wanting stock events, and one of another retailer
+    from notifications.models import WebhookDelivery
+    from retailers.models import WebhookEndpoint
+
+    wants = WebhookEndpoint.objects.create(
+        retailer=retailer, url="https://stock.example/hook", secret="s", events=[]
+    )
+    WebhookEndpoint.objects.create(
+        retailer=retailer,
+        url="https://crm.example/hook",
+        secret="s",
+        events=["cancellation.created"],
+    )
+    WebhookEndpoint.objects.create(
+        retailer=other_retailer, url="https://globex.example/hook", secret="s"
+    )
+
+    # When the storefront counts 5 TEE
+    api.put("/api/v1/inventory/TEE", {"warehouse": "main", "on_hand": 5}, format="json")
+
+    # Then one delivery is waiting for the endpoint that wants it, with the new level
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.endpoint == wants
+    assert delivery.event_type == "inventory.adjusted"
+    assert delivery.payload["data"] == {
+        "sku": "TEE",
+        "warehouse": "main",
+        "on_hand": 5,
+        "reserved": 0,
+        "available": 5,
+        "movement": {"kind": "adjust", "quantity": 5},
+    }
+
+
+def test_a_rolled_back_movement_tells_nobody(move, retailer):
+    from django.db import transaction
+
+    from notifications.models import WebhookDelivery
+    from retailers.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.create(retailer=retailer, url="https://stock.example/h", secret="s")
+
+    # When the caller's transaction fails after stock moved
+    with pytest.raises(RuntimeError), transaction.atomic():
+        move("TEE", "receive", 3)
+        assert WebhookDelivery.objects.count() == 1  # written with the movement...
+        raise RuntimeError("the order could not be saved")
+
+    # Then neither the movement nor its webhook survive
+    assert not StockLevel.objects.filter(on_hand=3).exists()
+    assert not WebhookDelivery.objects.exists()
