@@ -22,6 +22,10 @@ CI=true) and `django_db(transaction=True)`: the worker only sees committed rows.
 
 Fixtures:
 - `celery_broker_url` (session): REDIS_URL's server, on a dedicated database (/15).
+  Several suites may share that Redis (developers, helpers, CI): every key this session
+  uses carries its own prefix (`KEY_PREFIX`, kombu's `global_keyprefix`, handed to the
+  workers as CELERY_TEST_KEY_PREFIX, which config/settings/test.py reads), so no session
+  consumes or deletes another's messages.
 - `live_celery`: in the test process, eager mode off and the publisher pointed at the
   test broker (restored afterwards); yields the Celery app. Without it, `.delay()`
   still runs tasks in-process (eager), as everywhere else in the suite.
@@ -30,8 +34,8 @@ Fixtures:
   waits until it consumes; `worker.kill()` SIGKILLs its whole process group (main
   process and pool children) like a crashed host; `worker.stop()` shuts it down warmly;
   `celery_workers.restart(worker)` stops it and starts a fresh one with the same
-  options. The broker database is flushed when the fixture starts, and every worker is
-  stopped at teardown, before pytest-django flushes the database.
+  options. This session's broker keys are deleted when the fixture starts, and every
+  worker is stopped at teardown, before pytest-django flushes the database.
 - `celery_worker`: one running worker (concurrency 2), for tests that need just one.
 
 Helpers (import from `tests.celery_worker`):
@@ -196,7 +200,7 @@ class Worker:
         self.process.wait(timeout=10)
         self._log.close()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         """Warm shutdown (finish the running task), then kill if it takes too long."""
         if self.alive:
             try:
