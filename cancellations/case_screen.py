@@ -126,7 +126,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         "nonce": nonce,
         "preview": preview,
         "lines": _line_rows(cancellation, preview, forms["approve"], may),
-        "payments": _payment_rows(cancellation, preview),
+        "payments": _payment_rows(cancellation),
         "refunds": list(cancellation.refunds.all()),
         "history": customer_history(cancellation),
         "routing": routing_event(cancellation, timeline),
@@ -160,18 +160,11 @@ def _line_rows(cancellation, preview, approve_form, may) -> list[dict]:
     return rows
 
 
-def _payment_rows(cancellation, preview) -> list[dict]:
-    allocated = {}
-    if preview and preview.quote:
-        allocated = {a.payment.pk: a.amount for a in preview.quote.allocations}
+def _payment_rows(cancellation) -> list[dict]:
     refunds_by_payment = {}
     for refund in cancellation.refunds.all():
         refunds_by_payment.setdefault(refund.payment_id, []).append(refund)
     return [
-        {
-            "payment": payment,
-            "this_refund": allocated.get(payment.pk),
-            "refunds": refunds_by_payment.get(payment.pk, []),
-        }
+        {"payment": payment, "refunds": refunds_by_payment.get(payment.pk, [])}
         for payment in cancellation.order.payments.all()
     ]
