@@ -266,7 +266,7 @@ def _contact(cancellation, form, actor):
         body=form.cleaned_data["body"],
         macro=form.cleaned_data["macro"],
     )
-    return "Message to the customer queued for sending."
+    return "Message recorded on the timeline and handed to notifications for the customer."
 
 
 def _note(cancellation, form, actor):

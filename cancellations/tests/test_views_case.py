@@ -389,7 +389,25 @@ def test_contacting_the_customer_with_a_macro(open_case, agent_client, retailer)
     assert event.message == "Message to the customer: \u201cAbout order ord-1\u201d."
     assert event.data["body"] == "Hi Pat Shopper, please confirm by replying. ana"
     assert event.data["macro"] == "Chase confirmation"
-    assert messages_of(response) == ["Message to the customer queued for sending."]
+    assert messages_of(response) == [
+        "Message recorded on the timeline and handed to notifications for the customer."
+    ]
+
+
+def test_a_message_to_the_customer_goes_to_the_notifications_outbox(
+    open_case, agent_client, retailer
+):
+    from notifications.services import webhook_endpoint_create
+
+    webhook_endpoint_create(retailer=retailer, url="https://127.0.0.1/rescind")
+    case = open_case()
+
+    agent_client.post(url(case, "contact"), {"subject": "Your order", "body": "Shall we?"})
+
+    delivery = WebhookDelivery.objects.get(event_type="cancellation.agent_message")
+    assert delivery.payload["data"]["subject"] == "Your order"
+    assert delivery.payload["data"]["body"] == "Shall we?"
+    assert delivery.payload["data"]["id"] == case.pk
 
 
 def test_a_macro_of_another_retailer_is_not_offered_nor_accepted(
