@@ -40,6 +40,8 @@ def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
         "decide": free_to_decide
         and (status == Status.IN_REVIEW or (status == Status.ESCALATED and viewer.is_supervisor)),
         "escalate": free_to_decide and status == Status.IN_REVIEW,
+        # The state machine lets only in-review requests become returns.
+        "convert_to_return": free_to_decide and status == Status.IN_REVIEW,
         "withdraw": free_to_decide and status in UNDECIDED,
         "contact": can_act,
         "note": can_act,

@@ -155,8 +155,10 @@ def test_macros_are_edited_in_admin_and_offered_on_the_case(
     page = agent_client.get(f"/queue/cases/{case.pk}/")
 
     assert response.status_code == 302
-    assert Macro.objects.get().name == "Refund timeline"
-    assert page.context["macros"][0]["body"] == (
+    macro = Macro.objects.get(retailer=retailer)
+    assert macro.name == "Refund timeline"
+    offered = {m["name"]: m for m in page.context["macros"]}
+    assert offered["Refund timeline"]["body"] == (
         "Your refund of 35.00 USD arrives in 5-10 business days."
     )
 

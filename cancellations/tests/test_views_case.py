@@ -325,6 +325,18 @@ def test_a_supervisor_approves_an_escalation_above_the_agent_limit(
     assert events(case, "cancellation.approved").get().actor_label == "sam"
 
 
+def test_an_escalation_is_approved_or_rejected_not_turned_into_a_return(
+    open_case, supervisor_client
+):
+    case = open_case(status=Status.ESCALATED)
+
+    page = supervisor_client.get(url(case))
+
+    html = page.content.decode()
+    assert 'id="action-approve"' in html and 'id="action-reject"' in html
+    assert 'id="action-return"' not in html and 'id="action-escalate"' not in html
+
+
 def test_convert_to_a_return(open_case, agent_client):
     case = open_case()
 
@@ -376,7 +388,7 @@ def test_contacting_the_customer_with_a_macro(open_case, agent_client, retailer)
     case = open_case()
 
     page = agent_client.get(url(case))
-    macro = page.context["macros"][0]
+    macro = next(m for m in page.context["macros"] if m["name"] == "Chase confirmation")
     response = agent_client.post(
         url(case, "contact"),
         {"macro": macro["pk"], "subject": macro["subject"], "body": macro["body"]},
@@ -422,9 +434,24 @@ def test_a_macro_of_another_retailer_is_not_offered_nor_accepted(
         url(case, "contact"), {"macro": foreign.pk, "subject": "s", "body": "b"}
     )
 
-    assert [m["pk"] for m in page.context["macros"]] == [shared.pk]
+    offered = [m["pk"] for m in page.context["macros"]]
+    assert shared.pk in offered and foreign.pk not in offered
     assert response.status_code == 400
     assert not events(case, "cancellation.customer_contacted").exists()
+
+
+def test_default_macros_ship_with_the_product_and_fill_in_the_case(open_case, agent_client):
+    case = open_case()
+
+    page = agent_client.get(url(case))
+
+    by_name = {m["name"]: m for m in page.context["macros"]}
+    refund = by_name["Refund on its way"]
+    assert refund["subject"] == "Your refund for order ord-1"
+    assert "35.00 USD goes back to your original payment method" in refund["body"]
+    assert "within 5-10 business days" in refund["body"]
+    assert refund["body"].endswith("ana\nAcme Outfitters customer care")
+    assert "{" not in "".join(m["body"] + m["subject"] for m in by_name.values())
 
 
 def test_a_message_without_text_is_refused(open_case, agent_client):
