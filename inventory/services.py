@@ -9,7 +9,7 @@ from django.utils import timezone
 from inventory.models import StockLevel, StockMovement, Warehouse
 from notifications.services import event_emit
 from orders.actors import Actor
-from orders.bulk import AnyOf, rows_insert
+from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 
 Kind = StockMovement.Kind
 
@@ -271,12 +271,12 @@ def _level_ids(*, retailer, keys, warehouses) -> dict[tuple[str, str], int]:
     found = find({sku for sku, _code in keys})
     missing = sorted(keys - found.keys())
     if missing:
-        StockLevel.objects.bulk_create(
+        rows_insert_ignoring_conflicts(
+            StockLevel,
             [
-                StockLevel(retailer=retailer, sku=sku, warehouse=warehouses[code])
+                {"retailer_id": retailer.pk, "sku": sku, "warehouse_id": warehouses[code].pk}
                 for sku, code in missing
             ],
-            ignore_conflicts=True,  # a concurrent writer may create some of them first
         )
         found.update(find({sku for sku, _code in missing}))
     return found

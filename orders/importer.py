@@ -27,7 +27,7 @@ from inventory.models import StockLevel
 from inventory.services import lines_stock_reserve_new
 from orders.actors import Actor
 from orders.api.serializers import OrderInput
-from orders.bulk import AnyOf, rows_insert
+from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
 from orders.money import ZERO, format_amount
 from orders.services import _line_total, order_upsert
@@ -345,16 +345,16 @@ class OrderImporter:
         if missing:
             # Sorted, and conflicts ignored: a concurrent import creating the same
             # customer waits for us rather than failing or deadlocking.
-            Customer.objects.bulk_create(
+            rows_insert_ignoring_conflicts(
+                Customer,
                 [
-                    Customer(
-                        retailer=retailer,
-                        external_id=external_id,
+                    {
+                        "retailer_id": retailer.pk,
+                        "external_id": external_id,
                         **{k: wanted[external_id].get(k) or "" for k in CUSTOMER_FIELDS},
-                    )
+                    }
                     for external_id in missing
                 ],
-                ignore_conflicts=True,
             )
             ids.update(
                 (external_id, pk)
