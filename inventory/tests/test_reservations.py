@@ -176,3 +176,28 @@ def test_release_never_gives_back_more_than_the_line_holds(make_order):
 
     assert level_of("TEE").reserved == 0
     assert StockMovement.objects.get(kind="release").quantity == 2
+
+
+def test_an_approved_cancellation_releases_the_cancelled_units(api):
+    # Given an unshipped order holding 3 TEE and 1 CAP
+    put_order(api, "A-1", lines=(("l1", "TEE", 3, "10.00"), ("l2", "CAP", 1, "5.00")))
+    tee = OrderLine.objects.get(sku="TEE")
+
+    # When the storefront cancels 2 TEE (auto-approved by the default policy)
+    response = api.post(
+        "/api/v1/cancellations",
+        {"order": "A-1", "reason": "changed_mind", "lines": [{"line": "l1", "quantity": 2}]},
+        format="json",
+    )
+
+    # Then those units' reservation is released once, against the cancellation line
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] in ("approved", "completed")
+    assert stock(api, "TEE")["reserved"] == 1
+    assert stock(api, "CAP")["reserved"] == 1
+    release = StockMovement.objects.get(kind="release")
+    assert (release.quantity, release.order.external_id) == (2, "A-1")
+    assert release.source_type == "cancellationline"
+    tee.refresh_from_db()
+    assert (tee.cancelled_quantity, tee.reserved_quantity) == (2, 1)
+    assert ledger_of(level_of("TEE")) == (0, 1)
