@@ -149,3 +149,10 @@ def test_list_query_count_does_not_grow_with_refunds(
 
     # then all come back in bounded queries
     assert response.json()["count"] == 30
+
+
+def test_a_non_integer_cancellation_filter_is_invalid(api):
+    response = api.get("/api/v1/refunds?cancellation=1.5")
+
+    assert response.status_code == 400
+    assert "cancellation" in response.json()["errors"]
