@@ -13,6 +13,7 @@ EVENT_TYPES = (
     "cancellation.return_required",
     "cancellation.withdrawn",
     "cancellation.completed",
+    "cancellation.agent_message",
     "refund.succeeded",
     "refund.failed",
     "inventory.adjusted",
@@ -38,7 +39,12 @@ CUSTOMER_MESSAGES = {
     "cancellation.withdrawn": CustomerMessage("withdrawn", essential=False),
     "refund.succeeded": CustomerMessage("refund issued", essential=True),
     "refund.failed": CustomerMessage("refund failed", essential=True),
+    # An agent writing about the customer's case: personal, so never filtered out.
+    "cancellation.agent_message": CustomerMessage("message from the team", essential=True),
 }
+
+# Events whose wording comes from the caller (`data`): every emit is a new message.
+CALLER_WORDED = ("cancellation.agent_message",)
 
 # Every template that ships with the product (customer messages and retailer notices).
 TEMPLATE_EVENTS = (*CUSTOMER_MESSAGES, ENDPOINT_DISABLED)

@@ -54,6 +54,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, unique=True)
     subject_type = models.CharField(max_length=32, blank=True)
     subject_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(
+        default=dict, blank=True, help_text="What the caller told (an agent's words, ...)."
+    )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # Set while a worker holds the send; a stale claim means the worker died mid-send.
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from config.serializers import money
 
 
+def _lines(cancellation):
+    # A request being submitted carries the lines its transaction just wrote; read them
+    # (with their order lines) only when they are not in hand.
+    if "lines" in getattr(cancellation, "_prefetched_objects_cache", {}):
+        return cancellation.lines.all()
+    return cancellation.lines.select_related("line")
+
+
 def cancellation_data(cancellation) -> dict:
     currency = cancellation.order.currency
     policy = cancellation.policy
@@ -29,7 +37,7 @@ def cancellation_data(cancellation) -> dict:
                 "quantity": line.quantity,
                 "refund_amount": money(line.refund_amount, currency),
             }
-            for line in cancellation.lines.select_related("line")
+            for line in _lines(cancellation)
         ],
         "refund_total": money(cancellation.refund_total, currency),
         "currency": currency,

@@ -60,6 +60,10 @@ def _sample_context(event_type: str, retailer) -> dict:
             "failure_code": "declined",
             "failure_reason": "Your bank or card issuer declined the refund.",
         },
+        "message": {
+            "subject": "About your order ORD-10042",
+            "body": "Hi Pat, we are looking into your request and will reply by tomorrow.",
+        },
         "confirm_url": "https://rescind.example/c/sample-token/",
         "confirm_deadline": "5 March 2026, 14:00 UTC",
         "endpoint": {

@@ -109,6 +109,10 @@ def _render(notification) -> None:
         subject=subject,
         language=language,
     )
+    context["message"] = {
+        "subject": str(notification.data.get("subject", "")),
+        "body": str(notification.data.get("body", "")),
+    }
     if notification.customer_id and not notification.essential:
         context["preferences_url"] = preferences_url(notification.customer)
     rendered = message_render(

@@ -16,7 +16,12 @@ from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
 from notifications.context import branding_context
-from notifications.events import CUSTOMER_MESSAGES, EVENT_TYPES, SUPERSEDES_RECEIVED
+from notifications.events import (
+    CALLER_WORDED,
+    CUSTOMER_MESSAGES,
+    EVENT_TYPES,
+    SUPERSEDES_RECEIVED,
+)
 from notifications.models import (
     Channel,
     CustomerPreference,
@@ -24,7 +29,7 @@ from notifications.models import (
     Notification,
     WebhookDelivery,
 )
-from notifications.payloads import event_body, event_data
+from notifications.payloads import event_body, event_data, jsonable
 from notifications.webhook_client import AddressRefused, resolve_target
 from retailers.models import WebhookEndpoint
 
@@ -74,7 +79,12 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
         for endpoint in endpoints
     )
     notification = _customer_message_write(
-        retailer=retailer, event_type=event_type, order=order, subject=subject
+        retailer=retailer,
+        event_type=event_type,
+        order=order,
+        subject=subject,
+        data=jsonable(data or {}),
+        event_id=event_id,
     )
     outbox_publish_on_commit(
         notification_ids=[notification.pk] if notification else [],
@@ -121,7 +131,9 @@ def _sender(retailer) -> str:
     return formataddr((brand["name"], brand["sender_email"] or default_address))
 
 
-def _customer_message_write(*, retailer, event_type, order, subject) -> Notification | None:
+def _customer_message_write(
+    *, retailer, event_type, order, subject, data, event_id
+) -> Notification | None:
     message = CUSTOMER_MESSAGES.get(event_type)
     if message is None or order is None:
         return None
@@ -131,6 +143,8 @@ def _customer_message_write(*, retailer, event_type, order, subject) -> Notifica
         return None
     channel, recipient = target
     dedupe_key = _dedupe_key(event_type, subject, order, channel)
+    if event_type in CALLER_WORDED:
+        dedupe_key = f"{event_type}:{event_id}:{channel}"
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None  # this event was already told: never two messages for one event
 
@@ -158,6 +172,7 @@ def _customer_message_write(*, retailer, event_type, order, subject) -> Notifica
                 dedupe_key=dedupe_key,
                 subject_type=subject._meta.model_name if subject is not None else "order",
                 subject_id=subject.pk if subject is not None else order.pk,
+                data=data,
             )
     except IntegrityError:
         return None  # a concurrent emit of the same event won the dedupe key

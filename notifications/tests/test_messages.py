@@ -199,3 +199,37 @@ def test_confirmation_deadline_is_the_policy_window(
         submit(channel="email")
     cancellation = CancellationRequest.objects.get()
     assert cancellation.confirmation_expires_at <= before + timedelta(hours=6, minutes=1)
+
+
+def test_an_agents_message_reaches_the_customer_in_the_retailers_voice(
+    old_order, submit, branding, django_capture_on_commit_callbacks
+):
+    # Given a request waiting for an agent, and a customer who opted out of updates
+    from notifications.services import customer_preference_set, event_emit
+
+    order = old_order(lines=(("l1", "TEE", 1, "24.00"),))
+    with django_capture_on_commit_callbacks(execute=True):
+        cancellation = CancellationRequest.objects.get(pk=submit().json()["id"])
+    customer_preference_set(customer=order.customer, opted_out=True)
+    mail.outbox.clear()
+
+    # When the agent writes to them twice
+    with django_capture_on_commit_callbacks(execute=True):
+        for body in ("Hi Pat, could you confirm the size?", "Hi Pat, thanks, all done."):
+            event_emit(
+                retailer=cancellation.retailer,
+                event_type="cancellation.agent_message",
+                data={"subject": "About order ord-1", "body": body},
+                order=order,
+                subject=cancellation,
+            )
+
+    # Then both messages go, word for word, branded, without a second greeting
+    first, second = mail.outbox
+    assert first.subject == second.subject == "About order ord-1"
+    assert first.body.startswith("Hi Pat, could you confirm the size?\n\nWarmly,")
+    assert second.body.startswith("Hi Pat, thanks, all done.")
+    html = _html(first)
+    assert "Hello Pat" not in html
+    assert "<p>Hi Pat, could you confirm the size?</p>" in html
+    assert first.from_email == "Acme Outfitters <care@acme.example>"
