@@ -209,7 +209,7 @@ def _attempt_record(refund_id, *, attempt: int, result: GatewayResult) -> float 
     with transaction.atomic():
         refund = _refund_locked(refund_id)
         now = timezone.now()
-        if refund.status == Refund.Status.SUCCEEDED:
+        if refund is None or refund.status == Refund.Status.SUCCEEDED:
             return None  # a concurrent attempt already recorded the success
         if result.succeeded:
             # Even after we gave up (failed), a success means money moved: record it.
