@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from orders.models import Order, OrderLine, money_field
 from retailers.models import Policy, Retailer
@@ -94,6 +95,29 @@ class CancellationRequest(models.Model):
                 fields=["confirmation_expires_at"],
                 condition=Q(status="awaiting_customer"),
                 name="cancel_awaiting_expiry",
+            ),
+            # The agent queue: open cases in due order, covering every column its filters,
+            # tab counts and the overview read, so none of them scans decided history or
+            # fetches rows it only counts.
+            models.Index(
+                Coalesce("sla_due_at", "confirmation_expires_at"),
+                "id",
+                name="cancel_open_due",
+                include=[
+                    "status",
+                    "needs_attention",
+                    "sla_due_at",
+                    "confirmation_expires_at",
+                    "retailer",
+                    "assigned_to",
+                    "order",
+                    "reason",
+                    "channel",
+                    "decision_rule",
+                    "created_at",
+                ],
+                condition=Q(status__in=["in_review", "escalated", "awaiting_customer"])
+                | Q(status="approved", needs_attention=True),
             ),
         ]
 

@@ -28,7 +28,7 @@ def _workable(actor: Actor, now: datetime) -> Q:
     supervisors escalations and failed refunds too."""
     condition = Q(status=Status.IN_REVIEW) | chasing(now)
     if actor.is_supervisor:
-        condition |= Q(status=Status.ESCALATED) | Q(needs_attention=True)
+        condition |= Q(status=Status.ESCALATED) | Q(status=Status.APPROVED, needs_attention=True)
     return condition
 
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from cancellations.models import CancellationRequest, Channel, Reason
 from cancellations.queue_selectors import open_condition, retailers_for, tab_conditions
 from cancellations.rules import RULES
+from orders.models import Customer, Order
+from retailers.models import Retailer
 
 STATE_CHOICES = [
     ("open", "Needs a person"),
@@ -34,6 +36,7 @@ AGE_CHOICES = [
     ("3d", "1 to 3 days"),
     ("older", "Over 3 days"),
 ]
+SEARCH_LIMIT = 200
 ASSIGNED_CHOICES = [("me", "Assigned to me"), ("unassigned", "Unassigned"), ("others", "Others")]
 
 
@@ -77,6 +80,7 @@ class QueueFilter(django_filters.FilterSet):
             data["state"] = "open"
         super().__init__(data, *args, **kwargs)
         self.now = now or timezone.now()
+        self._search_cache = {}
 
     @property
     def tab(self) -> str:
@@ -122,9 +126,36 @@ class QueueFilter(django_filters.FilterSet):
         value = value.strip().lstrip("#")
         if not value:
             return queryset
-        condition = Q(order__external_id__iexact=value) | Q(order__customer__email__iexact=value)
+        condition = Q(order_id__in=self._orders_matching(value))
         if value.isdigit():
             condition |= Q(pk=int(value))
-        if " " in value or "@" not in value:
-            condition |= Q(order__customer__name__icontains=value)
         return queryset.filter(condition)
+
+    def _orders_matching(self, value: str) -> list[int]:
+        """Orders whose number is `value`, or whose customer has that e-mail or a name
+        containing it, among the viewer's retailers.
+
+        Resolved to ids first (each lookup on its own index), so a search never joins
+        and scans every request; remembered, as the tab counts filter a second time.
+        """
+        if value not in self._search_cache:
+            viewer = self.request.viewer
+            retailer_ids = viewer.retailer_ids
+            if retailer_ids is None:
+                retailer_ids = list(Retailer.objects.values_list("pk", flat=True))
+            orders = Order.objects.filter(retailer_id__in=retailer_ids)
+            found = set(
+                orders.filter(external_id=value).values_list("pk", flat=True)[:SEARCH_LIMIT]
+            )
+            customers = Customer.objects.filter(retailer_id__in=retailer_ids)
+            if "@" in value:
+                customers = customers.filter(email__iexact=value)
+            else:
+                customers = customers.filter(name__icontains=value)
+            found.update(
+                orders.filter(customer__in=customers[:SEARCH_LIMIT]).values_list("pk", flat=True)[
+                    :SEARCH_LIMIT
+                ]
+            )
+            self._search_cache[value] = sorted(found)
+        return self._search_cache[value]

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -46,6 +45,7 @@ from cancellations.queue_selectors import (
     case_load,
     cases_for_viewer,
     overview_build,
+    queue_page,
     queue_page_rows,
     queue_tab_counts,
     refund_preview,
@@ -106,13 +106,16 @@ def queue_list(request):
     base = cases_for_viewer(viewer)
     filterset = QueueFilter(request.GET, queryset=base, request=request, now=now)
     state = filterset.tab
+    counts = queue_tab_counts(filterset.filter_queryset(base, skip=("state",)), viewer, now)
     cases = filterset.qs
     if state == "all":
-        cases = cases.order_by("-created_at", "-pk")
+        # Newest first; ids grow with time and their index makes this instant.
+        cases = cases.order_by("-pk")
     else:
         cases = cases.order_by(F("due_at").asc(nulls_last=True), "pk")
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = queue_tab_counts(filterset.filter_queryset(base, skip=("state",)), viewer, now)
+    page = queue_page(
+        cases, number=request.GET.get("page"), total=counts.get(state), size=QUEUE_PAGE_SIZE
+    )
     context = {
         "filter": filterset,
         "state": state,
