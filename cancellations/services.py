@@ -163,12 +163,17 @@ def _submit(*, retailer, external_id, reason, channel, requested, note, actor):
         policy=plan.policy,
         created_by=actor.label,
     )
-    CancellationLine.objects.bulk_create(
+    lines = CancellationLine.objects.bulk_create(
         CancellationLine(
             request=cancellation, line=lr.line, quantity=lr.quantity, refund_amount=lr.amount
         )
         for lr in plan.quote.lines
     )
+    # Everything that reads this request's lines or refunds next in this transaction (the
+    # approval, the webhook payloads, the API response) gets the rows just written rather
+    # than reading them back, in the order the database would give them.
+    lines.sort(key=lambda cl: (cl.line.position, cl.pk))
+    cancellation._prefetched_objects_cache = {"lines": lines, "refunds": []}
     units = sum(lr.quantity for lr in plan.quote.lines)
     order_event_record(
         order=order,
@@ -246,10 +251,13 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
     if quote.shipping:
         order.shipping_refunded += quote.shipping
         order.save(update_fields=["shipping_refunded", "updated_at"])
-    cancellation.refund_total = quote.total
-    cancellation.shipping_refund = quote.shipping
-    cancellation.save(update_fields=["refund_total", "shipping_refund", "updated_at"])
+    if (cancellation.refund_total, cancellation.shipping_refund) != (quote.total, quote.shipping):
+        cancellation.refund_total = quote.total
+        cancellation.shipping_refund = quote.shipping
+        cancellation.save(update_fields=["refund_total", "shipping_refund", "updated_at"])
     refunds = refunds_create(cancellation=cancellation, allocations=quote.allocations, actor=actor)
+    if "refunds" in getattr(cancellation, "_prefetched_objects_cache", {}):
+        cancellation._prefetched_objects_cache["refunds"] = refunds
     if not refunds:
         cancellation_transition(
             cancellation=cancellation,

@@ -75,10 +75,11 @@ class CancellationListCreateApi(ListAPIView):
         serializer = CancellationInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         retailer = request.auth.retailer
+        # The service hands back the request with the lines and refunds its transaction
+        # wrote, so rendering it reads nothing back.
         cancellation = cancellation_submit(
             retailer=retailer, actor=Actor.for_api_key(request.auth), **serializer.validated_data
         )
-        cancellation = cancellation_get(retailer=retailer, pk=cancellation.pk)
         return Response(CancellationOutput(cancellation).data, status=201)
 
 
