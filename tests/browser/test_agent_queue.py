@@ -102,3 +102,26 @@ def test_a_supervisor_approves_an_escalation_once_even_with_a_double_click(
     assert case.decision_rule == "supervisor_decision"
     assert OrderEvent.objects.filter(kind="cancellation.approved", subject_id=case.pk).count() == 1
     assert not CancellationRequest.objects.filter(status=Status.ESCALATED).exists()
+
+
+def test_queue_filters_update_the_list_in_place_and_stay_in_the_url(
+    live_server, page, sign_in, open_case, retailer
+):
+    # Given a phone request and a storefront one
+    phone = open_case("ORD-P")
+    CancellationRequest.objects.filter(pk=phone.pk).update(channel="phone")
+    open_case("ORD-S")
+    staff("ana", "agent", [retailer])
+    sign_in(page, "ana", PASSWORD)
+    expect(page.locator(".queue-table tbody tr")).to_have_count(2)
+
+    # When the agent picks the phone channel
+    page.get_by_label("Channel").select_option("phone")
+
+    # Then the list narrows without a page load, and the URL can be bookmarked
+    expect(page.locator(".queue-table tbody tr")).to_have_count(1)
+    expect(page.locator(".queue-table tbody tr").first).to_contain_text("ORD-P")
+    expect(page).to_have_url(re.compile(r"channel=phone"))
+    page.reload()
+    expect(page.locator(".queue-table tbody tr")).to_have_count(1)
+    expect(page.get_by_label("Channel")).to_have_value("phone")
