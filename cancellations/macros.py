@@ -3,7 +3,6 @@
 import re
 
 from django.db import transaction
-from django.db.models import Q
 
 from cancellations.models import Macro
 from config.errors import DomainError, ErrorCode
@@ -41,13 +40,6 @@ def macro_render(text: str, context: dict[str, str]) -> str:
     admin and must not reach attributes of anything.
     """
     return PLACEHOLDER.sub(lambda m: context.get(m.group(1), m.group(0)), text)
-
-
-def macro_for(*, cancellation, pk) -> Macro | None:
-    """An active macro the case's retailer may use (its own or a shared one)."""
-    return Macro.objects.filter(
-        Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), pk=pk, is_active=True
-    ).first()
 
 
 def cancellation_message_customer(

@@ -31,20 +31,20 @@ from cancellations.decisions import (
 )
 from cancellations.macros import cancellation_message_customer
 from cancellations.models import Status
+from cancellations.overview import overview_build
 from cancellations.queue import (
     cancellation_claim,
     cancellation_claim_next,
     cancellation_reassign,
     cancellation_release,
 )
-from cancellations.queue_filters import QueueFilter
+from cancellations.queue_filters import STATE_CHOICES, QueueFilter
 from cancellations.queue_selectors import (
     RefundPreview,
     assignees_for,
     cancellation_for_viewer,
     case_load,
     cases_for_viewer,
-    overview_build,
     queue_page,
     queue_page_rows,
     queue_tab_counts,
@@ -141,8 +141,6 @@ def _query_without(request, *names) -> str:
 
 
 def _tabs(request, viewer, counts, state) -> list[dict]:
-    from cancellations.queue_filters import STATE_CHOICES
-
     query = request.GET.copy()
     query.pop("page", None)
     tabs = []
