@@ -62,6 +62,44 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+def _register_factory_fixtures(namespace: dict) -> None:
+    """Every `<app>/tests/factories.py` factory becomes a fixture: OrderLineFactory is
+    `order_line_factory`, returning the class (so tests call it with their values)."""
+    import importlib
+    import inspect
+    import re
+
+    import factory as factory_boy
+
+    for app in (
+        "retailers",
+        "orders",
+        "cancellations",
+        "refunds",
+        "inventory",
+        "notifications",
+        "returns",
+        "disputes",
+        "reporting",
+    ):
+        try:
+            module = importlib.import_module(f"{app}.tests.factories")
+        except ModuleNotFoundError:
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, factory_boy.Factory) or cls.__module__ != module.__name__:
+                continue
+            fixture_name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+            def fixture(db, _cls=cls):
+                return _cls
+
+            namespace[fixture_name] = pytest.fixture(fixture, name=fixture_name)
+
+
+_register_factory_fixtures(globals())
+
+
 @pytest.fixture
 def retailer(db):
     return RetailerFactory(slug="acme", name="Acme Outfitters")

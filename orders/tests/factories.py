@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from orders.models import Customer, Order, OrderLine, Payment
+from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
 from retailers.tests.factories import RetailerFactory
 
 
@@ -52,3 +52,14 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"pay-{n}")
     method = "card"
     amount = Decimal("10.00")
+
+
+class OrderEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderEvent
+
+    order = factory.SubFactory(OrderFactory)
+    kind = "order.note"
+    message = "A note on the timeline."
+    actor_kind = "system"
+    actor_label = "system"

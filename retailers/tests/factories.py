@@ -1,7 +1,14 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from retailers.models import ApiKey, Policy, Retailer, StaffMember, hash_api_key
+from retailers.models import (
+    ApiKey,
+    Policy,
+    Retailer,
+    StaffMember,
+    WebhookEndpoint,
+    hash_api_key,
+)
 
 
 class RetailerFactory(factory.django.DjangoModelFactory):
@@ -69,3 +76,12 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
     def retailers(self, create, extracted, **kwargs):
         if create and extracted:
             self.retailers.set(extracted)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    retailer = factory.SubFactory(RetailerFactory)
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/rescind/{n}")
+    secret = factory.Sequence(lambda n: f"whsec_test_{n:08d}")
