@@ -92,7 +92,9 @@ def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
     order = cancellation.order
     now = timezone.now()
     refunds = []
-    with transaction.atomic():
+    # No savepoint: nothing here is retried in place, so a failure rolls back the caller's
+    # transaction with it (two round trips fewer on every approval).
+    with transaction.atomic(savepoint=False):
         for allocation in allocations:
             if allocation.amount <= 0:
                 raise ValueError(f"refund amount must be positive, not {allocation.amount}")
