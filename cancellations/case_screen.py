@@ -105,7 +105,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         if name in bound:
             forms[name] = bound[name]
             continue
-        kwargs = {"cancellation": cancellation, "initial": {"nonce": nonce}}
+        kwargs = {"cancellation": cancellation}
         if name == "reassign":
             kwargs["assignees"] = assignees
         if name == "contact":

@@ -18,9 +18,8 @@ REJECTION_LABELS = {
 
 
 class CaseForm(forms.Form):
-    """Every case form knows its case; `nonce` makes a repeated submit harmless."""
-
-    nonce = forms.CharField(required=False, widget=forms.HiddenInput)
+    """Every case form knows its case. (The page's `nonce`, which makes a repeated submit
+    harmless, is read by the view, not by the forms.)"""
 
     def __init__(self, *args, cancellation=None, **kwargs):
         self.cancellation = cancellation

@@ -232,6 +232,25 @@ def test_a_double_submitted_approval_acts_once(open_case, agent_client):
     assert Refund.objects.filter(cancellation=case).count() == 1
 
 
+def test_a_form_sent_back_with_errors_can_be_submitted_again_once_fixed(open_case, agent_client):
+    case = open_case()
+    page = agent_client.get(url(case))
+    nonce = page.context["nonce"]
+
+    refused = agent_client.post(url(case, "reject"), {"reason_code": "other", "nonce": nonce})
+    fixed = agent_client.post(
+        url(case, "reject"),
+        {"reason_code": "other", "message": "Sorry.", "nonce": refused.context["nonce"]},
+    )
+
+    assert refused.status_code == 400
+    assert refused.context["nonce"] != nonce
+    assert f'value="{refused.context["nonce"]}"' in refused.content.decode()
+    assert fixed.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.REJECTED
+
+
 def test_a_second_approval_without_the_form_token_is_refused_by_the_state_machine(
     open_case, agent_client
 ):
