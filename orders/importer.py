@@ -3,10 +3,11 @@
 Each line is one order in the shape of the `PUT /api/v1/orders/{external_id}` body plus
 its `"external_id"` (and `"retailer"`, a slug, unless the caller names one for all).
 Every line is validated by the API's own `OrderInput`, so a file accepts exactly what
-the API accepts. New orders take the fast path: a batch is written with `bulk_create`
-in a constant number of queries, with the same rows `order_upsert` would write
-(customer, order with its total, lines, payments, the stock reservations of unfulfilled
-lines and one `order.created` event each). An order that already exists takes the slow
+the API accepts. New orders take the fast path: a batch is written in a constant
+number of queries (`orders.bulk`: COPY on PostgreSQL, `bulk_create` elsewhere), with
+the same rows `order_upsert` would write (customer, order with its total, lines,
+payments, the stock reservations of unfulfilled lines and one `order.created` event
+each). An order that already exists takes the slow
 path, `order_upsert` itself, unless the line would change nothing, so importing the
 same file twice writes nothing twice.
 """
@@ -23,7 +24,7 @@ from django.db.models import F, Prefetch
 from rest_framework import serializers
 
 from config.errors import DomainError, ErrorCode
-from inventory.models import StockLevel
+from inventory.models import StockLevel, StockMovement
 from inventory.services import lines_stock_reserve_new
 from orders.actors import Actor
 from orders.api.serializers import OrderInput
@@ -36,6 +37,9 @@ from retailers.models import Retailer
 logger = logging.getLogger(__name__)
 
 CUSTOMER_FIELDS = ("email", "name", "phone")
+# Tables a batch looks rows up in, and every table an import fills.
+LOOKED_UP = (Order, Customer, OrderLine, Payment, StockLevel)
+FILLED = (*LOOKED_UP, OrderEvent, StockMovement)
 DEADLOCK_RETRIES = 3
 
 
@@ -131,8 +135,12 @@ class OrderImporter:
         result.rejected.sort(key=lambda rejection: rejection.line)
         self._batches_done += 1
         if self._batches_done & (self._batches_done - 1) == 0:
-            _refresh_statistics()
+            _refresh_statistics(LOOKED_UP)
         return result
+
+    def finish(self) -> None:
+        """After the last batch: the application's own queries plan on the new sizes."""
+        _refresh_statistics(FILLED)
 
     # --- reading a line ---------------------------------------------------------------
 
@@ -464,19 +472,21 @@ def _same_order(order: Order, data: dict, default_warehouse: str) -> bool:
     return stored_lines == given_lines and stored_payments == given_payments
 
 
-def _refresh_statistics() -> None:
+def _refresh_statistics(models) -> None:
     """Let PostgreSQL's planner see how big the tables an import fills have grown.
 
-    Called after batch 1, 2, 4, 8...: with the statistics of a near-empty table the
-    planner finds existing orders by scanning all of a retailer's orders instead of
-    using the unique index, and each batch gets slower than the one before.
+    With the statistics of near-empty tables the planner finds a batch's orders by
+    scanning all of a retailer's orders, and a re-import's lines by scanning every line,
+    so each batch gets slower than the one before. Run after batch 1, 2, 4, 8... on the
+    tables the import looks things up in, and at the end on all it filled (autovacuum
+    catches up only much later).
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    tables = [Order._meta.db_table, Customer._meta.db_table, StockLevel._meta.db_table]
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+            cursor.execute(f"ANALYZE {tables}")
     except DatabaseError:
         logger.warning("Could not ANALYZE %s; imports may slow down as they grow.", tables)
 

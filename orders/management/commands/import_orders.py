@@ -87,6 +87,7 @@ class Command(BaseCommand):
         finally:
             if stream is not sys.stdin:
                 stream.close()
+        _importer(**settings).finish()
 
         elapsed = time.monotonic() - self.started
         total = self.total
