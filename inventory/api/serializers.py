@@ -2,13 +2,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import StrictIntegerField, StrictSerializer
+from inventory.models import StockLevel
 
 
 class StockSetInput(StrictSerializer):
+    """The body of PUT /inventory/{sku}; the SKU itself comes from the path (context)."""
+
     warehouse = serializers.CharField(max_length=64, help_text="Warehouse code.")
     on_hand = StrictIntegerField(
         min_value=0, max_value=1_000_000_000, help_text="Units physically in the warehouse."
     )
+
+    def validate(self, attrs):
+        limit = StockLevel._meta.get_field("sku").max_length
+        if len(self.context["sku"]) > limit:
+            raise serializers.ValidationError(
+                {"sku": [f"Ensure this field has no more than {limit} characters."]}
+            )
+        return attrs
 
 
 class WarehouseStockOutput(serializers.Serializer):

@@ -38,7 +38,7 @@ class SkuStockApi(APIView):
         ),
     )
     def put(self, request, sku):
-        serializer = StockSetInput(data=request.data)
+        serializer = StockSetInput(data=request.data, context={"sku": sku})
         serializer.is_valid(raise_exception=True)
         retailer = request.auth.retailer
         stock_set_on_hand(

@@ -116,6 +116,16 @@ def test_bad_put_is_400_naming_the_field_and_writes_nothing(api, body, field):
     assert not StockMovement.objects.exists()
 
 
+def test_a_sku_longer_than_a_storefront_may_send_is_400(api):
+    response = put(api, "X" * 101, {"warehouse": "main", "on_hand": 1})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "sku": ["Ensure this field has no more than 100 characters."]
+    }
+    assert not StockMovement.objects.exists()
+
+
 def test_malformed_json_is_400(api):
     response = api.generic("PUT", "/api/v1/inventory/TEE", "{nope", content_type="application/json")
 
