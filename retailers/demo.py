@@ -90,6 +90,7 @@ def seed(*, orders_per_retailer: int = 180, out=sys.stdout) -> dict:
             retailer=retailer, name="demo storefront", prefix=key[:10], key_hash=hash_api_key(key)
         )
         retailers[slug] = retailer
+    _brand(retailers)
     for username, role, slugs in STAFF:
         staff_create(
             username=username,
@@ -102,6 +103,32 @@ def seed(*, orders_per_retailer: int = 180, out=sys.stdout) -> dict:
     for step in DEMO_STEPS:
         import_string(step)(retailers=retailers, rng=rng, out=out)
     return _logins()
+
+
+BRANDS = {
+    "acme": ("Acme Outfitters", "#1f3a5f", "#e8b04b", "The Acme Outfitters team"),
+    "nihon": ("Nihon Kitchen", "#7a1f2b", "#d9b26f", "Nihon Kitchen customer care"),
+}
+
+
+def _brand(retailers):
+    """Each demo retailer speaks in its own voice: name, colours, sender, signature."""
+    from notifications.models import Branding
+
+    for slug, (name, primary, accent, signature) in BRANDS.items():
+        Branding.objects.update_or_create(
+            retailer=retailers[slug],
+            defaults={
+                "display_name": name,
+                "primary_color": primary,
+                "accent_color": accent,
+                "sender_email": f"care@{slug}.example",
+                "support_email": f"help@{slug}.example",
+                "support_url": f"https://{slug}.example/help",
+                "contact_email": f"ops@{slug}.example",
+                "signature": signature,
+            },
+        )
 
 
 def _seed_orders(retailer, rng, count, out):
