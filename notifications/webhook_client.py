@@ -9,6 +9,7 @@ and the connection cannot point us at an internal service. Redirects are never f
 import hashlib
 import hmac
 import ipaddress
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -88,6 +89,28 @@ class PostResult:
         return self.status is not None and 200 <= self.status < 300
 
 
+_clients: dict[tuple[int, str], httpx.Client] = {}
+MAX_CLIENTS = 64
+
+
+def _client(hostname: str) -> httpx.Client:
+    """A pooled client per receiving host, per process.
+
+    Building a client (its TLS context above all) costs more than the delivery itself,
+    and keep-alive spares a handshake per event to the same receiver. One per host name,
+    because connections are pooled by the pinned address: a TLS connection opened for
+    one name must never carry a request for another name on the same address. Keyed by
+    process too: a forked worker must not share its parent's sockets.
+    """
+    key = (os.getpid(), hostname)
+    client = _clients.get(key)
+    if client is None:
+        if len(_clients) >= MAX_CLIENTS or any(pid != key[0] for pid, _host in _clients):
+            _clients.clear()  # a parent's clients are dropped, never closed, in a child
+        client = _clients[key] = httpx.Client(follow_redirects=False, trust_env=False)
+    return client
+
+
 def post(*, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
     """POST `body` to `url` pinned to its checked address. Never raises for the network."""
     started = time.monotonic()
@@ -109,11 +132,14 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
         **headers,
     }
     try:
-        with httpx.Client(timeout=_timeout(), follow_redirects=False, trust_env=False) as client:
-            response = client.post(
-                target, content=body, headers=request_headers, extensions=extensions
-            )
-            excerpt = response.text[:500]
+        response = _client(parts.hostname).post(
+            target,
+            content=body,
+            headers=request_headers,
+            extensions=extensions,
+            timeout=_timeout(),
+        )
+        excerpt = response.text[:500]
     except httpx.TimeoutException as exc:
         return PostResult(None, elapsed(), f"timeout: {exc.__class__.__name__}", "")
     except httpx.HTTPError as exc:
