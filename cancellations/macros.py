@@ -47,9 +47,10 @@ def cancellation_message_customer(
 ) -> None:
     """Send the customer a message written (or picked from a macro) by an agent.
 
-    The message is handed to the notifications outbox in the same transaction as the
-    timeline event that records it, so it is sent once the record is committed and
-    never for a change that rolled back.
+    `cancellation.agent_message` makes notifications send the agent's words as they are
+    (an essential message, in the retailer's branding), and tells the retailer's
+    webhooks. It is written in the same transaction as the timeline event that records
+    it, so it is sent once that is committed and never for a change that rolled back.
     """
     subject, body = subject.strip(), body.strip()
     if not subject or not body:

@@ -267,7 +267,9 @@ def _contact(cancellation, form, actor):
         body=form.cleaned_data["body"],
         macro=form.cleaned_data["macro"],
     )
-    return "Message recorded on the timeline and handed to notifications for the customer."
+    customer = cancellation.order.customer
+    to = customer.email or customer.phone or "the customer"
+    return f"Message to {to} is on its way; it is on the timeline."
 
 
 def _note(cancellation, form, actor):

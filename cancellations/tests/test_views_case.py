@@ -421,21 +421,30 @@ def test_contacting_the_customer_with_a_macro(open_case, agent_client, retailer)
     assert event.data["body"] == "Hi Pat Shopper, please confirm by replying. ana"
     assert event.data["macro"] == "Chase confirmation"
     assert messages_of(response) == [
-        "Message recorded on the timeline and handed to notifications for the customer."
+        "Message to cust-1@shoppers.example is on its way; it is on the timeline."
     ]
 
 
-def test_a_message_to_the_customer_goes_to_the_notifications_outbox(
+def test_a_message_to_the_customer_is_sent_word_for_word_and_told_to_webhooks(
     open_case, agent_client, retailer
 ):
+    from notifications.models import Notification
     from notifications.services import webhook_endpoint_create
 
     webhook_endpoint_create(retailer=retailer, url="https://127.0.0.1/rescind")
     case = open_case()
 
     agent_client.post(url(case, "contact"), {"subject": "Your order", "body": "Shall we?"})
+    agent_client.post(url(case, "contact"), {"subject": "Your order", "body": "Hello again"})
 
-    delivery = WebhookDelivery.objects.get(event_type="cancellation.agent_message")
+    messages = Notification.objects.filter(event_type="cancellation.agent_message")
+    assert [(m.recipient, m.data["body"]) for m in messages.order_by("id")] == [
+        ("cust-1@shoppers.example", "Shall we?"),
+        ("cust-1@shoppers.example", "Hello again"),
+    ]
+    delivery = WebhookDelivery.objects.filter(event_type="cancellation.agent_message").earliest(
+        "id"
+    )
     assert delivery.payload["data"]["subject"] == "Your order"
     assert delivery.payload["data"]["body"] == "Shall we?"
     assert delivery.payload["data"]["id"] == case.pk
