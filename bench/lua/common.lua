@@ -15,16 +15,21 @@ function M.thread_count()
    return counter
 end
 
--- Lines of `path` that belong to this thread (round robin over `count` threads).
-function M.slice(path, index, count)
-   local mine, n = {}, 0
+-- Lines of `path` that belong to this thread (round robin over `count` threads); with
+-- `shared`, a file shorter than the thread count is used whole by every thread.
+function M.slice(path, index, count, shared)
+   local mine, all, n = {}, {}, 0
    for line in io.lines(path) do
       if line ~= "" then
          if n % count == index then
             table.insert(mine, line)
          end
+         table.insert(all, line)
          n = n + 1
       end
+   end
+   if shared and #mine == 0 then
+      return all
    end
    return mine
 end

@@ -10,7 +10,7 @@ local queue, position = {}, 0
 statuses = {}
 
 function init(args)
-   for _, path in ipairs(common.slice(args[1], thread_index, tonumber(args[2]))) do
+   for _, path in ipairs(common.slice(args[1], thread_index, tonumber(args[2]), true)) do
       table.insert(queue, wrk.format("GET", path))
    end
 end
