@@ -62,6 +62,23 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_leaked_connections(django_db_setup, django_db_blocker):
+    """Before pytest-django drops the PostgreSQL test database, end the sessions that
+    threads (live server, browser tests) or killed workers left open, so the drop
+    succeeds instead of leaving the database behind."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def _register_factory_fixtures(namespace: dict) -> None:
     """Every `<app>/tests/factories.py` factory becomes a fixture: OrderLineFactory is
     `order_line_factory`, returning the class (so tests call it with their values)."""
