@@ -45,8 +45,9 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel INFO
 
+# PostgreSQL + Redis only (DATABASE_URL, REDIS_URL); `make bench SCALE=0.01` is a smoke run.
 bench: install
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -112,7 +112,9 @@ class Config:
         small = args.scale < 0.1
         self.duration = args.duration or (5 if small else 15)
         self.warmup = 2 if small else 5
-        self.e2e_submit = args.e2e_seconds or (2 if small else 5)
+        self.e2e_submit = args.e2e_seconds or (2 if small else 4)
+        # Requests per e2e run: a fixed batch, so a run ends when that batch is through.
+        self.e2e_batch = args.e2e_batch or (40 if small else 200)
         self.topup = max(1000, int(20_000 * min(1.0, args.scale * 10)))
         self.connections = args.connections
         self.threads = 2
@@ -140,6 +142,7 @@ def parse_args(argv=None):
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=0, help="Seconds per measured run.")
     parser.add_argument("--e2e-seconds", type=int, default=0, help="Submission time per e2e run.")
+    parser.add_argument("--e2e-batch", type=int, default=0, help="Requests per e2e run.")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 5)))
     parser.add_argument(
@@ -650,7 +653,7 @@ class Bench:
         cfg = self.cfg
         lo = self.pgbench_range[0]
         submit_needed = (cfg.runs + 1) * cfg.duration * 500
-        e2e_needed = cfg.runs * cfg.e2e_submit * 500
+        e2e_needed = cfg.runs * cfg.e2e_batch
         # Recent unfulfilled orders whose first line costs at most 200 a unit, paid without
         # a sandbox failure: cancelling one unit is approved and refunded at once.
         e2e = self.sql(
