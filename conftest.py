@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from orders.actors import Actor
 from orders.services import order_upsert
-from retailers.services import api_key_create
+from retailers.services import api_key_create, policy_update
 from retailers.tests.factories import RetailerFactory, StaffMemberFactory, UserFactory
 
 pytest_plugins = ["tests.celery_worker"]
@@ -88,17 +88,7 @@ def _register_factory_fixtures(namespace: dict) -> None:
 
     import factory as factory_boy
 
-    for app in (
-        "retailers",
-        "orders",
-        "cancellations",
-        "refunds",
-        "inventory",
-        "notifications",
-        "returns",
-        "disputes",
-        "reporting",
-    ):
+    for app in settings.PRODUCT_APPS:
         try:
             module = importlib.import_module(f"{app}.tests.factories")
         except ModuleNotFoundError:
@@ -217,6 +207,27 @@ def make_order(retailer):
         return order
 
     return make
+
+
+@pytest.fixture
+def submit(api):
+    """POST /api/v1/cancellations as the `retailer` storefront; returns the response."""
+
+    def post(order="ord-1", reason="changed_mind", **fields):
+        body = {"order": order, "reason": reason, **fields}
+        return api.post("/api/v1/cancellations", body, format="json")
+
+    return post
+
+
+@pytest.fixture
+def set_policy(retailer):
+    """Save a new version of the `retailer`'s policy with these values."""
+
+    def apply(**values):
+        return policy_update(retailer=retailer, values=values, created_by="test")
+
+    return apply
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Writes for retailers: onboarding, API keys, policy versions, staff."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -58,25 +59,12 @@ ROLE_GROUPS = {
 }
 
 
-# Supervisors run the operation from admin: every permission on the product's own models.
-SUPERVISOR_APPS = (
-    "retailers",
-    "orders",
-    "cancellations",
-    "refunds",
-    "inventory",
-    "notifications",
-    "returns",
-    "disputes",
-    "reporting",
-)
-
-
 def _role_group(role: str) -> Group:
     group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
     if role == StaffMember.Role.SUPERVISOR:
+        # Supervisors run the operation from admin: every permission on the product's models.
         group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=SUPERVISOR_APPS)
+            Permission.objects.filter(content_type__app_label__in=settings.PRODUCT_APPS)
         )
     return group
 

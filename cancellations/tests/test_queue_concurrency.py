@@ -3,10 +3,7 @@ PostgreSQL: two agents never get the same case."""
 
 # ruff: noqa: F811 (fixtures imported from backoffice_fixtures are used as arguments)
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cancellations.models import CancellationRequest
 from cancellations.queue import cancellation_claim, cancellation_claim_next
@@ -14,29 +11,13 @@ from cancellations.tests.backoffice_fixtures import many_cases, staff  # noqa: F
 from config.errors import DomainError
 from orders.actors import Actor
 from orders.models import OrderEvent
+from tests.threads import run_together as run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except DomainError as error:
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return run_threads(functions, catch=(DomainError,))
 
 
 def test_agents_pressing_next_together_each_get_a_different_case(retailer, many_cases):

@@ -20,6 +20,19 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# The product's own apps, one per domain; admin permissions and test fixtures follow it.
+PRODUCT_APPS = (
+    "retailers",
+    "orders",
+    "cancellations",
+    "refunds",
+    "inventory",
+    "notifications",
+    "returns",
+    "disputes",
+    "reporting",
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -33,15 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "retailers",
-    "orders",
-    "cancellations",
-    "refunds",
-    "inventory",
-    "notifications",
-    "returns",
-    "disputes",
-    "reporting",
+    *PRODUCT_APPS,
 ]
 
 MIDDLEWARE = [

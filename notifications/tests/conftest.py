@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from notifications.models import Branding
 from notifications.services import webhook_endpoint_create
-from retailers.services import policy_update
 
 
 class Receiver:
@@ -92,26 +91,6 @@ def branding(retailer):
         support_url="https://acme.example/help",
         contact_email="ops@acme.example",
     )
-
-
-@pytest.fixture
-def submit(api):
-    """POST /api/v1/cancellations and return the response."""
-
-    def post(order="ord-1", reason="changed_mind", **fields):
-        return api.post(
-            "/api/v1/cancellations", {"order": order, "reason": reason, **fields}, format="json"
-        )
-
-    return post
-
-
-@pytest.fixture
-def set_policy(retailer):
-    def apply(**values):
-        return policy_update(retailer=retailer, values=values, created_by="test")
-
-    return apply
 
 
 @pytest.fixture
