@@ -1,38 +1,14 @@
 """Stock moved from several connections at once (PostgreSQL: real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from inventory.models import StockMovement
 from inventory.services import stock_move
 from inventory.tests.conftest import ledger_of, level_of
 from orders.actors import Actor
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(*targets):
-    """Start the targets together; re-raise the first error any of them hit."""
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def wrap(target):
-        try:
-            barrier.wait()
-            target()
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
 
 
 def test_two_threads_moving_one_new_sku_leave_level_equal_to_ledger(retailer):
@@ -52,7 +28,7 @@ def test_two_threads_moving_one_new_sku_leave_level_equal_to_ledger(retailer):
         return run
 
     # When one thread receives 30 units while another reserves 30, one at a time
-    run_in_threads(mover("receive", 30), mover("reserve", 30))
+    run_together([mover("receive", 30), mover("reserve", 30)])
 
     # Then no update was lost
     level = level_of("TEE")
@@ -82,7 +58,7 @@ def test_the_same_key_from_two_threads_moves_stock_once(retailer):
             idempotency_key="cancellationline:1:release",
         )
 
-    run_in_threads(release, release, release)
+    run_together([release, release, release])
 
     level = level_of("TEE")
     assert level.reserved == 3
