@@ -46,7 +46,12 @@ def money_text(amount, currency: str, language: str = "en") -> str:
 
 
 def branding_context(retailer) -> dict:
-    branding = Branding.objects.filter(retailer=retailer).first() or Branding(retailer=retailer)
+    # Through the one-to-one accessor, cached on the retailer instance: a change that
+    # sends several messages reads the branding once.
+    try:
+        branding = retailer.branding
+    except Branding.DoesNotExist:
+        branding = Branding(retailer=retailer)
     return {
         "name": branding.display_name or retailer.name,
         "logo_url": branding.logo_url,

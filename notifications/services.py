@@ -149,8 +149,7 @@ def _customer_message_write(
         return None  # this event was already told: never two messages for one event
 
     status, why = Notification.Status.PENDING, ""
-    opted_out = CustomerPreference.objects.filter(customer=customer, opted_out=True).exists()
-    if not message.essential and opted_out:
+    if not message.essential and _opted_out(customer):
         status, why = Notification.Status.SUPPRESSED, "The customer opted out of this message."
 
     if event_type in SUPERSEDES_RECEIVED and subject is not None:
@@ -176,6 +175,15 @@ def _customer_message_write(
             )
     except IntegrityError:
         return None  # a concurrent emit of the same event won the dedupe key
+
+
+def _opted_out(customer) -> bool:
+    # Through the one-to-one accessor, cached on the customer instance: a change that
+    # tells the customer several things reads the preference once.
+    try:
+        return customer.message_preference.opted_out
+    except CustomerPreference.DoesNotExist:
+        return False
 
 
 def _received_message_supersede(subject) -> None:
