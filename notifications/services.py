@@ -190,7 +190,13 @@ def _received_message_supersede(subject) -> None:
     # A request decided the moment it arrives would otherwise tell the customer twice
     # in the same minute ("received", then "approved"); the decision says it all. A
     # "received" message already sent, or being sent, is left alone.
+    # Found by its dedupe key (unique, so indexed): by subject alone it is a scan of
+    # every message ever sent, 20 ms at 200k messages on every decided request.
+    keys = [
+        _dedupe_key("cancellation.created", subject, None, channel) for channel in Channel.values
+    ]
     Notification.objects.filter(
+        dedupe_key__in=keys,
         event_type="cancellation.created",
         subject_type=subject._meta.model_name,
         subject_id=subject.pk,
