@@ -33,8 +33,11 @@ class Plan:
 
 
 def _order_for_update(*, retailer, external_id: str) -> Order:
+    # of=: FOR UPDATE on the join would also lock the retailer's row, one row every
+    # submission of that retailer shares, and serialise them all (commit-time foreign
+    # key checks on it wait too). The customer stays locked with the order.
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self", "customer"))
         .select_related("retailer", "customer")
         .filter(retailer=retailer, external_id=external_id)
         .first()
@@ -283,7 +286,7 @@ def cancellation_for_update(*, retailer_id, pk) -> CancellationRequest:
 def _locked(cancellation) -> tuple[CancellationRequest, Order]:
     """Lock order then request, always in that order (as submit does) to avoid deadlocks."""
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self", "customer"))  # never the retailer's row
         .select_related("retailer", "customer")
         .get(pk=cancellation.order_id)
     )
