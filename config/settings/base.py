@@ -211,6 +211,9 @@ REFUND_RETRY_BASE_SECONDS = env.float(
     "REFUND_RETRY_BASE_SECONDS", default=0.0 if CELERY_TASK_ALWAYS_EAGER else 2.0
 )
 REFUND_RETRY_CAP_SECONDS = env.float("REFUND_RETRY_CAP_SECONDS", default=3600.0)
+# Seconds the agent queue's tab counts are kept per user and filter (0: counted on every
+# view, as in development and tests); production keeps them briefly, see production.py.
+QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=0)
 # Where links in customer messages point (the confirmation page lives here).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
