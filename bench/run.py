@@ -115,7 +115,8 @@ class Config:
         self.e2e_submit = args.e2e_seconds or (2 if small else 4)
         # Requests per e2e run: a fixed batch, so a run ends when that batch is through.
         self.e2e_batch = args.e2e_batch or (40 if small else 200)
-        self.topup = max(1000, int(20_000 * min(1.0, args.scale * 10)))
+        # Orders per import run: enough that process start-up does not dominate the rate.
+        self.topup = max(2000, int(50_000 * min(1.0, args.scale * 10)))
         self.connections = args.connections
         self.threads = 2
         self.pg_clients = 8
