@@ -1188,12 +1188,14 @@ class Bench:
 
     def write(self):
         RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / "latest.json"
+        # Only a full-scale run replaces the committed figures; smaller ones go beside.
+        name = "latest" if self.cfg.scale == 1 else f"latest-scale-{self.cfg.scale:g}"
+        path = RESULTS / f"{name}.json"
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.results, indent=2, default=str) + "\n")
         tmp.replace(path)
         # The same table as printed, for docs/performance.md.
-        (RESULTS / "latest.txt").write_text(self.table() + "\n")
+        path.with_suffix(".txt").write_text(self.table() + "\n")
         return path
 
 
