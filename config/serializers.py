@@ -82,6 +82,26 @@ class CurrencyField(serializers.CharField):
         return code
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "example": "19.99"})
+class AmountField(serializers.Field):
+    """Read-only: the object's amount as a string in its currency's precision.
+
+    `currency` is a dotted path on the same object ("order.currency"); the amount is the
+    attribute named like the field, or `attribute`.
+    """
+
+    def __init__(self, *, currency: str, attribute: str | None = None, **kwargs):
+        self.currency_path = currency.split(".")
+        self.attribute = attribute
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        currency = obj
+        for name in self.currency_path:
+            currency = getattr(currency, name)
+        return money(getattr(obj, self.attribute or self.field_name), currency)
+
+
 def money(amount, currency) -> str:
     """Render an amount for the wire in its currency's precision."""
     return format_amount(amount, currency)
@@ -97,6 +117,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 __all__ = [
+    "AmountField",
     "CurrencyField",
     "MoneyField",
     "StrictIntegerField",

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from config.serializers import (
+    AmountField,
     CurrencyField,
     MoneyField,
     StrictIntegerField,
@@ -92,46 +93,22 @@ class LineOutput(serializers.Serializer):
     sku = serializers.CharField()
     title = serializers.CharField()
     quantity = serializers.IntegerField()
-    unit_price = serializers.SerializerMethodField()
-    discount = serializers.SerializerMethodField()
-    tax = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    unit_price = AmountField(currency="order.currency")
+    discount = AmountField(currency="order.currency")
+    tax = AmountField(currency="order.currency")
+    total = AmountField(currency="order.currency")
     final_sale = serializers.BooleanField()
     warehouse = serializers.CharField()
     cancelled_quantity = serializers.IntegerField()
-    refunded_amount = serializers.SerializerMethodField()
-
-    def _money(self, line, field) -> str:
-        return money(getattr(line, field), line.order.currency)
-
-    def get_unit_price(self, line) -> str:
-        return self._money(line, "unit_price")
-
-    def get_discount(self, line) -> str:
-        return self._money(line, "discount")
-
-    def get_tax(self, line) -> str:
-        return self._money(line, "tax")
-
-    def get_total(self, line) -> str:
-        return self._money(line, "total")
-
-    def get_refunded_amount(self, line) -> str:
-        return self._money(line, "refunded_amount")
+    refunded_amount = AmountField(currency="order.currency")
 
 
 class PaymentOutput(serializers.Serializer):
     external_id = serializers.CharField()
     method = serializers.CharField()
-    amount = serializers.SerializerMethodField()
+    amount = AmountField(currency="order.currency")
     reference = serializers.CharField()
-    refunded_amount = serializers.SerializerMethodField()
-
-    def get_amount(self, payment) -> str:
-        return money(payment.amount, payment.order.currency)
-
-    def get_refunded_amount(self, payment) -> str:
-        return money(payment.refunded_amount, payment.order.currency)
+    refunded_amount = AmountField(currency="order.currency")
 
 
 class OrderOutput(serializers.Serializer):
@@ -142,19 +119,13 @@ class OrderOutput(serializers.Serializer):
     fulfillment_status = serializers.CharField()
     shipped_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
-    shipping = serializers.SerializerMethodField()
-    total = serializers.SerializerMethodField()
+    shipping = AmountField(currency="currency")
+    total = AmountField(currency="currency")
     refunded_total = serializers.SerializerMethodField()
     lines = LineOutput(many=True)
     payments = PaymentOutput(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    def get_shipping(self, order) -> str:
-        return money(order.shipping, order.currency)
-
-    def get_total(self, order) -> str:
-        return money(order.total, order.currency)
 
     def get_refunded_total(self, order) -> str:
         return money(order_refunded_total(order), order.currency)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import MoneyField, StrictIntegerField, StrictSerializer, money
+from config.serializers import AmountField, MoneyField, StrictIntegerField, StrictSerializer
 from retailers.models import Policy
 
 _defaults = {f.name: f.default for f in Policy._meta.fields if f.name in Policy.EDITABLE_FIELDS}
@@ -43,17 +43,11 @@ class PolicyOutput(serializers.Serializer):
     cancellation_window_hours = serializers.IntegerField()
     return_window_days = serializers.IntegerField()
     abuse_threshold = serializers.IntegerField()
-    auto_approve_limit = serializers.SerializerMethodField()
-    agent_approval_limit = serializers.SerializerMethodField()
+    auto_approve_limit = AmountField(currency="retailer.currency")
+    agent_approval_limit = AmountField(currency="retailer.currency")
     require_customer_confirmation = serializers.BooleanField()
     refund_shipping_on_full_cancel = serializers.BooleanField()
     customer_confirmation_hours = serializers.IntegerField()
     refund_timeline_text = serializers.CharField()
     sla_hours = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-
-    def get_auto_approve_limit(self, policy) -> str:
-        return money(policy.auto_approve_limit, policy.retailer.currency)
-
-    def get_agent_approval_limit(self, policy) -> str:
-        return money(policy.agent_approval_limit, policy.retailer.currency)
