@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 seed: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
 
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -10,11 +10,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=180, help="Orders per retailer.")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where it is served.")
 
-    def handle(self, *args, orders, **options):
+    def handle(self, *args, orders, url, **options):
         # Progress bars redraw one line, so they go to the raw stream, not OutputWrapper.
         logins = seed(orders_per_retailer=orders, out=sys.stdout)
-        self.stdout.write("\nRescind is ready on http://127.0.0.1:8000")
+        self.stdout.write(f"\nRescind is ready on {url}")
         self.stdout.write(f"  Staff sign in at /accounts/login/ (password {logins['password']!r}):")
         for username, role, slugs in logins["staff"]:
             serves = "all retailers" if role == "supervisor" else ", ".join(slugs)
@@ -22,4 +23,4 @@ class Command(BaseCommand):
         self.stdout.write("  Storefront API keys (Authorization: Bearer <key>):")
         for slug, key in logins["keys"]:
             self.stdout.write(f"    {slug:<6} {key}")
-        self.stdout.write("  API docs: http://127.0.0.1:8000/api/docs/")
+        self.stdout.write(f"  API docs: {url}/api/docs/")
