@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from config.errors import NotFound
-from orders.models import Order, OrderEvent, OrderLine, Payment
+from orders.models import Order, OrderLine, Payment
 
 
 def order_get(*, retailer, external_id: str) -> Order:
@@ -24,11 +24,3 @@ def order_get(*, retailer, external_id: str) -> Order:
 def order_refunded_total(order: Order):
     """What decided cancellations give back on the order: lines plus shipping."""
     return sum((line.refunded_amount for line in order.lines.all()), start=order.shipping_refunded)
-
-
-def order_timeline(order: Order):
-    return (
-        OrderEvent.objects.filter(order=order)
-        .select_related("actor_user")
-        .order_by("created_at", "id")
-    )

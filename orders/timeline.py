@@ -30,8 +30,3 @@ def order_event_record(
         to_state=to_state,
         data=data or {},
     )
-
-
-def order_events_record(events: list[OrderEvent]) -> None:
-    """Append many prepared events at once (bulk paths such as imports)."""
-    OrderEvent.objects.bulk_create(events)

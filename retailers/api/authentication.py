@@ -47,11 +47,3 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         if not isinstance(request.auth, ApiKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-
-
-class RetailerScopedMixin:
-    """Views whose every object belongs to the key's retailer."""
-
-    @property
-    def retailer(self):
-        return self.request.auth.retailer
