@@ -318,7 +318,7 @@ def _endpoint_health_record(*, endpoint, ok: bool, error: str, now) -> None:
 
 
 def _endpoint_disable(*, endpoint, reason: str, last_error: str, now) -> None:
-    from notifications.services import outbox_publish_on_commit
+    from notifications.outbox import outbox_publish_on_commit
 
     type(endpoint).objects.filter(pk=endpoint.pk).update(
         is_active=False, disabled_reason=reason[:200]

@@ -4,11 +4,9 @@
 sends them from workers. Endpoint registration, redelivery and opt-outs live here too.
 """
 
-import logging
 import secrets
 import uuid
 from email.utils import formataddr, parseaddr
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,11 +27,10 @@ from notifications.models import (
     Notification,
     WebhookDelivery,
 )
+from notifications.outbox import outbox_publish_on_commit
 from notifications.payloads import event_body, event_data, jsonable
 from notifications.webhook_client import AddressRefused, resolve_target
 from retailers.models import WebhookEndpoint
-
-log = logging.getLogger(__name__)
 
 MAX_ENDPOINTS_PER_RETAILER = 16
 
@@ -209,30 +206,6 @@ def _received_message_supersede(subject) -> None:
         last_error="Superseded by the decision message sent in the same change.",
         updated_at=timezone.now(),
     )
-
-
-def outbox_publish_on_commit(*, notification_ids=(), delivery_ids=()) -> None:
-    """Hand rows to workers once the transaction that wrote them has committed."""
-    if notification_ids or delivery_ids:
-        transaction.on_commit(
-            partial(_publish, list(notification_ids), list(delivery_ids)), robust=True
-        )
-
-
-def _publish(notification_ids, delivery_ids) -> None:
-    # A broker outage must not fail the web request that already committed: the rows
-    # are pending in the database and the sweeps send them when the broker is back.
-    from notifications import tasks
-
-    for task, ids in (
-        (tasks.send_notification, notification_ids),
-        (tasks.deliver_webhook, delivery_ids),
-    ):
-        for pk in ids:
-            try:
-                task.delay(pk)
-            except Exception:
-                log.warning("enqueue %s(%s) failed; the sweep will", task.name, pk, exc_info=True)
 
 
 # --- Webhook endpoints -------------------------------------------------------------------
