@@ -3,7 +3,7 @@
 import os
 import secrets
 
-from bench.common import RETAILERS, free_port, with_path
+from bench.common import DATA, RETAILERS, free_port, with_path
 from bench.config import Config
 from bench.stack import Stack
 
@@ -34,7 +34,10 @@ class Bench:
             "SITE_URL": self.base,
             "LOG_LEVEL": "WARNING",
         }
-        self.stack = Stack(self.env)
+        # Files of the run (request lists, logs, generated orders): a run on another
+        # database writes beside, so it can run while the default one does.
+        self.data = DATA if cfg.db_name == "rescind_bench" else DATA / cfg.db_name
+        self.stack = Stack(self.env, self.data)
         self.results: dict = {"limits": {}, "ratios": {}, "targets": {}}
         # Filled by bench.dataset.load (tenants, the pgbench id range) and
         # bench.targets.pick_targets (the orders each HTTP phase cancels).

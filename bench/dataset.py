@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.common import AGENT_PASSWORD, BENCH, DATA, PY, RETAILERS, ROOT, bar, fail, say
+from bench.common import AGENT_PASSWORD, BENCH, PY, RETAILERS, ROOT, bar, fail, say
 from bench.stack import django
 
 # Tables the bench's own SQL writes (bench/sql/history.sql and cancellation.pgbench).
@@ -64,7 +64,7 @@ def generate(bench, path: Path, count: int, start: int, seed: int, prefix="ord-"
 
 def load(bench) -> None:
     cfg = bench.cfg
-    DATA.mkdir(parents=True, exist_ok=True)
+    bench.data.mkdir(parents=True, exist_ok=True)
     say(
         f"loading: {cfg.orders:,} orders, {cfg.skus:,} SKUs x 2 retailers, "
         f"{cfg.history:,} historical cancellations ({cfg.history // 2:,} open)"
@@ -73,7 +73,7 @@ def load(bench) -> None:
     # Generation (CPU) overlaps migrations (mostly waiting on PostgreSQL).
     parts = 2
     per_part = -(-cfg.orders // parts)
-    files = [DATA / f"orders-{n}.jsonl" for n in range(parts)]
+    files = [bench.data / f"orders-{n}.jsonl" for n in range(parts)]
     generators = [
         generate(bench, path, min(per_part, cfg.orders - n * per_part), 1 + n * per_part, n + 1)
         for n, path in enumerate(files)
@@ -107,7 +107,7 @@ def load(bench) -> None:
     for gen in generators:
         if gen.wait() != 0:
             fail("bench/gen_orders.py failed")
-    orders_file = DATA / "orders.jsonl"
+    orders_file = bench.data / "orders.jsonl"
     with open(orders_file, "wb") as out_file:
         for path in files:
             with open(path, "rb") as part:

@@ -7,7 +7,7 @@ One run, end to end (issue 7; the figures and what they mean are in docs/perform
 
 1. Creates a fresh database (`rescind_bench` on DATABASE_URL's server) and uses its own
    Redis database (14), so nothing else on the machine is touched; both are dropped or
-   flushed at the end.
+   flushed at the end (--db-name and --redis-db choose others, for a run beside it).
 2. Loads the data set at SCALE (1 = 2 retailers, 1,000,000 orders of ~3 lines, 50,000
    SKUs over 2 warehouses, 200,000 historical cancellations, 100,000 of them open):
    orders through `manage.py import_orders`, history in bulk SQL (bench/sql/history.sql).

@@ -9,19 +9,20 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.common import BIN, DATA, PY, ROOT, fail, say
+from bench.common import BIN, PY, ROOT, fail, say
 
 
 class Stack:
     """The processes the benchmark starts; stopped in reverse order, by their own ids."""
 
-    def __init__(self, env):
+    def __init__(self, env, data: Path):
         self.env = env
+        self.data = data
         self.procs: dict[str, subprocess.Popen] = {}
-        DATA.mkdir(parents=True, exist_ok=True)
+        data.mkdir(parents=True, exist_ok=True)
 
     def start(self, name: str, argv: list[str], **kwargs) -> subprocess.Popen:
-        log = open(DATA / f"{name}.log", "w")  # noqa: SIM115
+        log = open(self.data / f"{name}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
@@ -72,8 +73,9 @@ class Stack:
     def check(self, name: str) -> None:
         proc = self.procs.get(name)
         if proc is not None and proc.poll() is not None:
-            tail = (DATA / f"{name}.log").read_text()[-3000:]
-            fail(f"{name} exited ({proc.returncode}); end of bench/data/{name}.log:\n{tail}")
+            log = self.data / f"{name}.log"
+            tail = log.read_text()[-3000:]
+            fail(f"{name} exited ({proc.returncode}); end of {log.relative_to(ROOT)}:\n{tail}")
 
 
 def django(env, *args, check=True, capture=False, **kwargs):
@@ -162,9 +164,10 @@ def start_workers(bench) -> None:
         ],
     )
     deadline = time.monotonic() + 60
-    while "ready." not in (DATA / "celery.log").read_text():
+    log = bench.data / "celery.log"
+    while "ready." not in log.read_text():
         bench.stack.check("celery")
         if time.monotonic() > deadline:
-            fail("the Celery worker did not start within 60s (bench/data/celery.log)")
+            fail(f"the Celery worker did not start within 60s ({log.relative_to(ROOT)})")
         time.sleep(0.3)
     say(f"celery worker ready ({bench.cfg.celery_concurrency} processes)")

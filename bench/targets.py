@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from bench.common import DATA, say
+from bench.common import say
 
 
 def pick_targets(bench) -> None:
@@ -62,7 +62,7 @@ def pick_targets(bench) -> None:
 def write_requests(bench, name: str, rows, *, partial_every: int, note: str) -> Path:
     """A file of cancellation requests for bench/lua/submit.lua, one per order."""
     numbers = bench.key_number()
-    path = DATA / f"{name}.tsv"
+    path = bench.data / f"{name}.tsv"
     with open(path, "w") as out:
         for n, (_pk, order, retailer_id, line) in enumerate(rows):
             body = {"order": order, "reason": "changed_mind", "note": note}

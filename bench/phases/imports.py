@@ -1,6 +1,6 @@
 """`import_orders` rate: new orders imported into the loaded database."""
 
-from bench.common import DATA, fail, say
+from bench.common import fail, say
 from bench.dataset import generate, import_orders
 from bench.measure import summarize
 
@@ -10,7 +10,7 @@ def measure(bench) -> None:
     say(f"import: import_orders of {cfg.topup:,} new orders into the loaded database, x3")
     rates = []
     for n in range(1, cfg.runs + 1):
-        path = DATA / f"topup-{n}.jsonl"
+        path = bench.data / f"topup-{n}.jsonl"
         gen = generate(bench, path, cfg.topup, 1, 100 + n, prefix=f"top{n}-")
         if gen.wait() != 0:
             fail("bench/gen_orders.py failed")

@@ -4,7 +4,7 @@ import re
 import subprocess
 import time
 
-from bench.common import BENCH, DATA, RETAILERS, bar, fail, say
+from bench.common import BENCH, RETAILERS, bar, fail, say
 from bench.measure import summarize, wrk
 
 
@@ -69,7 +69,7 @@ def measure(bench) -> None:
         [retailer["id"]],
         fetch=True,
     )
-    paths = DATA / "read.paths"
+    paths = bench.data / "read.paths"
     paths.write_text("".join(f"/bench/orders/{pk}\n" for (pk,) in ids))
     auth = [f"Authorization: Bearer {retailer['key']}"]
     wrk(cfg, bench.base, "get.lua", [str(paths), "2"], cfg.warmup, "read warm-up", auth)

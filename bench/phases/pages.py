@@ -5,7 +5,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from bench.common import AGENT_PASSWORD, DATA, fail, say
+from bench.common import AGENT_PASSWORD, ROOT, fail, say
 from bench.measure import summarize, wrk
 
 
@@ -65,7 +65,7 @@ def measure(bench) -> None:
         "case": [f"/queue/cases/{pk}/" for (pk,) in cases],
     }
     for name, paths in pages.items():
-        path_file = DATA / f"{name}.paths"
+        path_file = bench.data / f"{name}.paths"
         path_file.write_text("".join(p + "\n" for p in paths))
         args = [str(path_file), "2"]
         wrk(cfg, bench.base, "get.lua", args, cfg.warmup, f"{name} warm-up", [cookie])
@@ -83,7 +83,8 @@ def measure(bench) -> None:
         ]
         for run in runs:
             if run["ok"] != run["requests"]:
-                fail(f"{name} page answered {run['statuses']}: see bench/data/gunicorn.log")
+                log = (bench.data / "gunicorn.log").relative_to(ROOT)
+                fail(f"{name} page answered {run['statuses']}: see {log}")
         bench.results.setdefault("pages", {})[name] = summarize(
             runs, ["rps", "p50_ms", "p95_ms", "p99_ms"]
         )
