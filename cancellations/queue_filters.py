@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from cancellations.forms import SCREEN_RENDERER
 from cancellations.models import CancellationRequest, Channel, Reason
 from cancellations.queue_selectors import open_condition, retailers_for, tab_conditions
 from cancellations.rules import RULES
@@ -38,6 +39,10 @@ AGE_CHOICES = [
 ]
 SEARCH_LIMIT = 200
 ASSIGNED_CHOICES = [("me", "Assigned to me"), ("unassigned", "Unassigned"), ("others", "Others")]
+
+
+class QueueFilterForm(forms.Form):
+    default_renderer = SCREEN_RENDERER
 
 
 def _retailers(request):
@@ -73,6 +78,7 @@ class QueueFilter(django_filters.FilterSet):
     class Meta:
         model = CancellationRequest
         fields = []
+        form = QueueFilterForm
 
     def __init__(self, data=None, *args, now=None, **kwargs):
         data = data.copy() if data is not None else {}
