@@ -1,32 +1,107 @@
-"""Handing outbox rows to workers once the transaction that wrote them has committed."""
+"""Handing outbox rows to workers once the transaction that wrote them has committed.
+
+One task per commit, not one per row: every id written in one transaction is collected
+in one batch, and the batch publishes one task carrying them all. An approving
+submission writes a customer message and three webhook deliveries; that was four task
+messages (four publishes on the web side, four task deliveries in a worker), it is one.
+
+Each write adds its ids to the batch and registers a callback of the batch with
+`transaction.on_commit` (a list append); after the commit the first of those callbacks
+publishes everything and the rest find the batch done. So Django's own savepoint bookkeeping
+decides: a savepoint rolled back drops the callbacks registered inside it, and a batch
+left with none is never published (the next write starts a new one). Ids written
+inside a rolled-back savepoint while an outer callback survives are published with the
+rest: their rows no longer exist, and the task finds nothing to send for them (see
+`notifications.sending.outbox_send`).
+"""
 
 import logging
-from functools import partial
 
 from django.db import transaction
 
 log = logging.getLogger(__name__)
 
 
+class CommitBatch:
+    """Ids collected during one transaction, published once after it commits."""
+
+    def __init__(self, publish):
+        self._publish = publish
+        self.ids: dict[str, list[int]] = {}
+        self.done = False
+
+    def add(self, ids: dict) -> None:
+        for name, values in ids.items():
+            bucket = self.ids.setdefault(name, [])
+            bucket.extend(pk for pk in values if pk not in bucket)
+
+    def run(self, callback, own_ids: dict) -> None:
+        if self.done:
+            return  # an earlier callback of this commit published everything
+        connection = transaction.get_connection()
+        if _registered(connection, callback):
+            # Still in the list: not a commit (Django takes the list before running
+            # it) but a test harness running some callbacks of an open transaction.
+            # Publish just what this write wrote, as if its own transaction committed.
+            self._publish(**own_ids)
+            return
+        self.done = True
+        self._publish(**self.ids)
+
+
+def commit_batch(kind: str, publish, **ids) -> None:
+    """Add `ids` (name=list of ids) to this transaction's `kind` batch, published by
+    `publish(**ids)` once the transaction commits (at once outside a transaction)."""
+    connection = transaction.get_connection()
+    batches = connection.__dict__.setdefault("_rescind_commit_batches", {})
+    batch = batches.get(kind)
+    if batch is None or batch.done or not _waiting(connection, batch):
+        batch = batches[kind] = CommitBatch(publish)
+    own_ids = {name: list(values) for name, values in ids.items()}
+    batch.add(own_ids)
+
+    def publish_batch():
+        batch.run(publish_batch, own_ids)
+
+    publish_batch.batch = batch
+    transaction.on_commit(publish_batch, robust=True)
+
+
+def _registered(connection, callback) -> bool:
+    return any(func is callback for _sids, func, _robust in connection.run_on_commit)
+
+
+def _waiting(connection, batch) -> bool:
+    """Whether a callback of `batch` still waits for this transaction's commit."""
+    return connection.in_atomic_block and any(
+        getattr(func, "batch", None) is batch for _sids, func, _robust in connection.run_on_commit
+    )
+
+
 def outbox_publish_on_commit(*, notification_ids=(), delivery_ids=()) -> None:
     """Hand rows to workers once the transaction that wrote them has committed."""
     if notification_ids or delivery_ids:
-        transaction.on_commit(
-            partial(_publish, list(notification_ids), list(delivery_ids)), robust=True
+        commit_batch(
+            "outbox",
+            _publish,
+            notification_ids=list(notification_ids),
+            delivery_ids=list(delivery_ids),
         )
 
 
-def _publish(notification_ids, delivery_ids) -> None:
+def _publish(notification_ids=(), delivery_ids=()) -> None:
     # A broker outage must not fail the web request that already committed: the rows
     # are pending in the database and the sweeps send them when the broker is back.
     from notifications import tasks
 
-    for task, ids in (
-        (tasks.send_notification, notification_ids),
-        (tasks.deliver_webhook, delivery_ids),
-    ):
-        for pk in ids:
-            try:
-                task.delay(pk)
-            except Exception:
-                log.warning("enqueue %s(%s) failed; the sweep will", task.name, pk, exc_info=True)
+    if not (notification_ids or delivery_ids):
+        return
+    try:
+        tasks.send_outbox.delay(list(notification_ids), list(delivery_ids))
+    except Exception:
+        log.warning(
+            "enqueue send_outbox(%s, %s) failed; the sweep will",
+            notification_ids,
+            delivery_ids,
+            exc_info=True,
+        )

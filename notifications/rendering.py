@@ -8,6 +8,7 @@ translation speaks the customer's language; everyone else gets English.
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Q
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
@@ -78,14 +79,29 @@ def template_source(*, retailer, event_type: str, channel: str, language: str) -
     return _shipped_default(event_type, channel)
 
 
+def _compiled(template_code: str):
+    return _compile(Engine.get_default(), template_code)
+
+
+@lru_cache(maxsize=512)
+def _compile(engine, template_code: str):
+    """A template compiled once per process and source text.
+
+    Keyed by the text itself, so an override edited in admin is a new key (and the old
+    one ages out): nothing to invalidate. A compiled Template holds no render state and
+    is shared safely, as Django's cached template loader does. Keyed by the engine
+    too: settings that replace it (tests) get templates compiled by the new one.
+    """
+    return engine.from_string(template_code)
+
+
 def render_source(source: Source, context: dict) -> tuple[str, str, str]:
     """Subject and text render without escaping; HTML escapes what it prints."""
-    engine = Engine.get_default()
     plain = Context(context, autoescape=False)
-    subject = " ".join(engine.from_string(source.subject).render(plain).split())
-    text = engine.from_string(source.text).render(Context(context, autoescape=False)).strip()
+    subject = " ".join(_compiled(source.subject).render(plain).split())
+    text = _compiled(source.text).render(Context(context, autoescape=False)).strip()
     if source.html:
-        html = engine.from_string(source.html).render(Context(context, autoescape=True))
+        html = _compiled(source.html).render(Context(context, autoescape=True))
     else:
         html = linebreaks(escape(text)) if text else ""
     return subject, text + "\n", html

@@ -56,14 +56,18 @@ def webhook_retry_delay(attempts: int) -> timedelta | None:
     return timedelta(seconds=base * random.uniform(0.9, 1.1))  # jitter spreads a stampede
 
 
-def _claim(model, pk, prepare=None):
+def _claim(model, pk, prepare=None, related=()):
     """Lock the row, and claim it when pending, due and not held; else None.
 
     `prepare(row)` runs under the lock before the claim is saved (it may fill fields).
+    `related` are read in the same statement (only the row itself is locked).
     """
     now = timezone.now()
     with transaction.atomic():
-        row = model.objects.select_for_update().filter(pk=pk).first()
+        rows = model.objects.select_for_update(of=("self",))
+        if related:
+            rows = rows.select_related(*related)
+        row = rows.filter(pk=pk).first()
         if row is None or row.status != model.Status.PENDING or row.next_attempt_at > now:
             return None
         if row.claimed_at and row.claimed_at > now - CLAIM_LEASE:
@@ -83,11 +87,38 @@ SUBJECT_MODELS = {
 }
 
 
+# What a message's context reads from its subject, fetched with it in one statement.
+SUBJECT_RELATED = {
+    "cancellationrequest": ("policy",),
+    "refund": ("payment", "cancellation__policy"),
+}
+
+
 def _subject_load(notification):
     path = SUBJECT_MODELS.get(notification.subject_type)
     if path is None or notification.subject_id is None:
         return None
-    return apps.get_model(path).objects.filter(pk=notification.subject_id).first()
+    rows = apps.get_model(path).objects.filter(pk=notification.subject_id)
+    related = SUBJECT_RELATED.get(notification.subject_type)
+    if related:
+        rows = rows.select_related(*related)
+    subject = rows.first()
+    # The message's order is the subject's order: read once, not once per path to it.
+    order = notification.order if notification.order_id else None
+    if subject is not None and order is not None:
+        holders = (subject, _cached(subject, "payment"), _cached(subject, "cancellation"))
+        for holder in holders:
+            if holder is not None and getattr(holder, "order_id", None) == order.pk:
+                holder.order = order
+    return subject
+
+
+def _cached(instance, name):
+    """A related object already loaded on `instance` (by select_related), else None."""
+    try:
+        return instance._state.fields_cache.get(name)
+    except AttributeError:
+        return None
 
 
 def _render(notification) -> None:
@@ -130,6 +161,9 @@ def _render(notification) -> None:
 
 # --- customer (and retailer) messages ----------------------------------------------------
 
+# Read with the claim: everything rendering and sending a message asks of its row.
+MESSAGE_RELATED = ("retailer__branding", "order", "customer")
+
 
 def notification_send(*, notification_id: int) -> str:
     """Send one message if it is still pending; returns what happened.
@@ -149,11 +183,12 @@ def notification_send(*, notification_id: int) -> str:
             notification.last_error = render_error[0]
             notification.claimed_at = None
 
-    notification = _claim(Notification, notification_id, prepare)
+    notification = _claim(Notification, notification_id, prepare, related=MESSAGE_RELATED)
     if notification is None:
         return "skipped"
     if render_error:
         return "failed"
+    claimed = notification
     error, permanent = "", False
     try:
         channel_send(notification)
@@ -187,6 +222,8 @@ def notification_send(*, notification_id: int) -> str:
             outcome = "retry"
         notification.save()
         if outcome != "retry" and notification.order_id:
+            if notification.order_id == claimed.order_id:
+                notification.order = claimed.order  # read with the claim
             _timeline_record(notification, outcome)
     return outcome
 
@@ -210,12 +247,38 @@ def _timeline_record(notification, outcome: str) -> None:
     )
 
 
+# --- batches -----------------------------------------------------------------------------
+
+
+def outbox_send(*, notification_ids=(), delivery_ids=()) -> dict:
+    """Send several rows one after the other; returns how many ended how.
+
+    Every row goes through the same claim, send and record as on its own, so rows
+    already gone (a rolled-back savepoint, a deleted order), already sent or held by
+    another worker are skipped, and a batch cut short leaves the rest pending for the
+    sweep. A row that fails unexpectedly does not stop the others.
+    """
+    outcomes: dict[str, int] = {}
+    for send, key, ids in (
+        (webhook_deliver, "delivery_id", delivery_ids),
+        (notification_send, "notification_id", notification_ids),
+    ):
+        for pk in ids:
+            try:
+                outcome = send(**{key: pk})
+            except Exception:
+                log.exception("sending %s=%s failed; the sweep will try again", key, pk)
+                outcome = "error"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 # --- webhooks ----------------------------------------------------------------------------
 
 
 def webhook_deliver(*, delivery_id: int) -> str:
     """POST one delivery if still pending; returns "delivered", "retry", "failed" or "skipped"."""
-    delivery = _claim(WebhookDelivery, delivery_id)
+    delivery = _claim(WebhookDelivery, delivery_id, related=("endpoint",))
     if delivery is None:
         return "skipped"
     endpoint = delivery.endpoint
@@ -278,6 +341,9 @@ def webhook_deliver(*, delivery_id: int) -> str:
 
 
 def _health_for_update(endpoint) -> EndpointHealth:
+    health = EndpointHealth.objects.select_for_update().filter(endpoint=endpoint).first()
+    if health is not None:
+        return health
     try:
         with transaction.atomic():
             EndpointHealth.objects.get_or_create(endpoint=endpoint)
@@ -288,13 +354,20 @@ def _health_for_update(endpoint) -> EndpointHealth:
 
 def _endpoint_health_record(*, endpoint, ok: bool, error: str, now) -> None:
     """Count failures in a row; switch the endpoint off after sustained failure."""
-    health = _health_for_update(endpoint)
     if ok:
-        health.consecutive_failures = 0
-        health.failing_since = None
-        health.last_success_at = now
-        health.save()
+        # One statement on the usual path (the UPDATE locks the row itself); the row is
+        # created first only for an endpoint that never had one.
+        updated = EndpointHealth.objects.filter(endpoint=endpoint).update(
+            consecutive_failures=0, failing_since=None, last_success_at=now
+        )
+        if not updated:
+            health = _health_for_update(endpoint)
+            health.consecutive_failures = 0
+            health.failing_since = None
+            health.last_success_at = now
+            health.save()
         return
+    health = _health_for_update(endpoint)
     health.consecutive_failures += 1
     health.failing_since = health.failing_since or now
     health.last_failure_at = now

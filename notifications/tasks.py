@@ -13,13 +13,29 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.models import Notification, WebhookDelivery
-from notifications.sending import CLAIM_LEASE, notification_send, webhook_deliver
+from notifications.sending import CLAIM_LEASE, notification_send, outbox_send, webhook_deliver
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 500
+# Rows per task when the sweeps re-enqueue: small enough that a backlog still spreads
+# over every worker process, large enough that Celery's per-task cost is shared.
+SWEEP_CHUNK = 20
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def send_outbox(notification_ids: list[int], delivery_ids: list[int]) -> dict:
+    """Send the rows one transaction wrote (or a sweep found due), one after the other.
+
+    Each row is claimed, sent and recorded on its own, exactly as the single-row tasks
+    do, so a batch cut short loses nothing (the rest stay pending for the sweep) and a
+    batch delivered twice sends nothing twice. Ids whose rows are gone are skipped.
+    """
+    return outbox_send(notification_ids=notification_ids, delivery_ids=delivery_ids)
+
+
+# The single-row tasks stay registered: messages queued before the batch task existed
+# are still delivered after a deploy, and they are handy from a shell.
 @shared_task(acks_late=True, ignore_result=True)
 def send_notification(notification_id: int) -> str:
     """Send one customer (or retailer) message if it is still pending and due."""
@@ -46,8 +62,8 @@ def _due(model):
 def sweep_pending_messages() -> int:
     """Re-enqueue messages that are due: retries, and any whose enqueue was lost."""
     ids = list(_due(Notification))
-    for pk in ids:
-        send_notification.delay(pk)
+    for start in range(0, len(ids), SWEEP_CHUNK):
+        send_outbox.delay(ids[start : start + SWEEP_CHUNK], [])
     if ids:
         log.info("sweep: %d message(s) enqueued", len(ids))
     return len(ids)
@@ -57,8 +73,8 @@ def sweep_pending_messages() -> int:
 def sweep_pending_webhooks() -> int:
     """Re-enqueue webhook deliveries that are due (retries with backoff, lost enqueues)."""
     ids = list(_due(WebhookDelivery))
-    for pk in ids:
-        deliver_webhook.delay(pk)
+    for start in range(0, len(ids), SWEEP_CHUNK):
+        send_outbox.delay([], ids[start : start + SWEEP_CHUNK])
     if ids:
         log.info("sweep: %d webhook deliveries enqueued", len(ids))
     return len(ids)

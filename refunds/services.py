@@ -15,7 +15,6 @@ The gateway itself is called between the two transactions, never inside one.
 import logging
 import random
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
+from notifications.outbox import commit_batch
 from notifications.services import event_emit
 from orders.actors import Actor
 from orders.models import Payment
@@ -67,18 +67,43 @@ def refund_enqueue(refund_id: int) -> bool:
     A broker outage must not fail the change that created the refund (it is already
     committed): the row stays pending and the sweep sends it again later.
     """
-    from refunds.tasks import refund_execute as refund_execute_task
+    return refunds_enqueue([refund_id])
 
+
+def refunds_enqueue(refund_ids) -> bool:
+    """Hand refunds to a worker in one task. Called after commit; never raises."""
+    from refunds.tasks import refund_execute as refund_execute_task
+    from refunds.tasks import refunds_execute as refunds_execute_task
+
+    refund_ids = list(refund_ids)
+    if not refund_ids:
+        return True
     try:
-        refund_execute_task.delay(refund_id)
+        if len(refund_ids) == 1:
+            refund_execute_task.delay(refund_ids[0])
+        else:
+            refunds_execute_task.delay(refund_ids)
     except Exception:
         logger.warning(
-            "could not hand refund %s to a worker; the sweep will send it again",
-            refund_id,
+            "could not hand refund(s) %s to a worker; the sweep will send them again",
+            refund_ids,
             exc_info=True,
         )
         return False
     return True
+
+
+def refund_enqueue_on_commit(refund_id: int) -> None:
+    """Execute the refund once this transaction commits, with the others it wrote.
+
+    All the refunds one transaction writes (an approval of a split-tender order writes
+    one per payment) go to a worker in one task message.
+    """
+    commit_batch("refunds", _refunds_publish, refund_ids=[refund_id])
+
+
+def _refunds_publish(refund_ids=()) -> None:
+    refunds_enqueue(refund_ids)
 
 
 def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
@@ -131,15 +156,18 @@ def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
                 to_state=Refund.Status.PENDING,
                 data={"amount": format_amount(refund.amount, refund.currency)},
             )
-            transaction.on_commit(partial(refund_enqueue, refund.pk))
+            refund_enqueue_on_commit(refund.pk)
             refunds.append(refund)
     return refunds
 
 
 def _refund_locked(refund_id) -> Refund | None:
+    # Everything settling it reads (the order's customer and the retailer's branding
+    # for the message, the order for the timeline) comes in this one statement; only
+    # the refund's row is locked.
     return (
         Refund.objects.select_for_update(of=("self",))
-        .select_related("payment__order", "retailer")
+        .select_related("payment__order__customer", "retailer__branding")
         .filter(pk=refund_id)
         .first()
     )
@@ -327,9 +355,19 @@ def _refund_announce(refund: Refund, event_type: str, *, actor: Actor) -> None:
 def _cancellation_settle(refund: Refund, *, actor: Actor) -> None:
     if refund.cancellation_id is None:
         return
+    from cancellations.models import CancellationRequest
     from cancellations.services import cancellation_refund_settled
 
-    cancellation_refund_settled(cancellation=refund.cancellation, actor=actor)
+    # The settle step locks and reads the request by its id itself: reading it here
+    # first was one statement for nothing.
+    cancellation = _cached_related(refund, "cancellation") or CancellationRequest(
+        pk=refund.cancellation_id, retailer_id=refund.retailer_id
+    )
+    cancellation_refund_settled(cancellation=cancellation, actor=actor)
+
+
+def _cached_related(instance, name):
+    return instance._state.fields_cache.get(name)
 
 
 def _require_supervisor(actor: Actor, what: str) -> None:
@@ -383,7 +421,7 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
             data={"previous_failure_code": previous_code, "new_idempotency_key": new_key},
         )
         _cancellation_settle(refund, actor=actor)
-        transaction.on_commit(partial(refund_enqueue, refund.pk))
+        refund_enqueue_on_commit(refund.pk)
     return refund
 
 

@@ -27,6 +27,28 @@ def refund_execute(self, refund_id: int) -> None:
         logger.warning("refund %s: out of task retries; left to the sweep", refund_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def refunds_execute(refund_ids: list[int]) -> None:
+    """Execute several refunds written by one transaction, one after the other.
+
+    Each is claimed, sent and recorded on its own (see `services.refund_execute`), so
+    a batch cut short leaves the rest pending for the sweep and a batch delivered twice
+    moves no money twice. One that fails transiently is handed to its own
+    `refund_execute` task, due when its next attempt is.
+    """
+    for refund_id in refund_ids:
+        try:
+            retry_in = services.refund_execute(refund_id=refund_id)
+        except Exception:
+            logger.exception("refund %s: attempt failed; left to the sweep", refund_id)
+            continue
+        if retry_in is not None:
+            try:
+                refund_execute.apply_async((refund_id,), countdown=retry_in)
+            except Exception:
+                logger.warning("refund %s: retry not enqueued; left to the sweep", refund_id)
+
+
 @shared_task(ignore_result=True)
 def sweep_pending_refunds() -> int:
     """Re-send pending refunds that should have run and were not sent lately (beat)."""

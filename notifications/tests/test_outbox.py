@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from notifications import channels, tasks
-from notifications.models import MessageTemplate, Notification
+from notifications.models import MessageTemplate, Notification, WebhookDelivery
 from notifications.services import customer_preference_set, event_emit
 from orders.models import Customer, OrderEvent
 
@@ -105,7 +105,7 @@ def test_broker_down_at_commit_keeps_the_message_and_the_sweep_sends_it(
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError("broker unreachable")
 
-    monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_outbox, "delay", broker_down)
     make_order(lines=(("l1", "TEE", 1, "24.00"),))
 
     # When a request is made: the web request still succeeds
@@ -293,3 +293,173 @@ def test_retailer_override_wins_over_a_product_wide_one(
     approved = Notification.objects.get(event_type="cancellation.approved")
     assert approved.subject == "Acme says yes to ord-1"
     assert approved.body_html == "<p>Acme <b>Pat Shopper</b></p>"
+
+
+# --- one task per commit ------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The send_outbox tasks handed to the broker, as (notification ids, delivery ids);
+    each still runs (eagerly) as a worker would."""
+    calls = []
+    real = tasks.send_outbox.delay
+
+    def spy(notification_ids, delivery_ids):
+        calls.append((list(notification_ids), list(delivery_ids)))
+        return real(notification_ids, delivery_ids)
+
+    monkeypatch.setattr(tasks.send_outbox, "delay", spy)
+    return calls
+
+
+def _emit(order, event_type, cancellation):
+    event_emit(
+        retailer=order.retailer, event_type=event_type, data={}, subject=cancellation, order=order
+    )
+
+
+def _two_requests(order):
+    return [
+        CancellationRequest.objects.create(
+            retailer=order.retailer, order=order, reason="changed_mind", status="rejected"
+        )
+        for _ in range(2)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_commit_hands_every_row_to_one_task(make_order, published, retailer, receiver):
+    # Given an endpoint for every event, and an order
+    from notifications.services import webhook_endpoint_create
+
+    webhook_endpoint_create(retailer=retailer, url=receiver.url)
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    first, second = _two_requests(order)
+    published.clear()
+    receiver.requests.clear()
+    mail.outbox.clear()
+
+    # When one transaction emits two events (two messages' worth of rows)
+    with transaction.atomic():
+        _emit(order, "cancellation.rejected", first)
+        _emit(order, "cancellation.rejected", second)
+
+    # Then one task carried every row, and each was sent once
+    assert len(published) == 1
+    notification_ids, delivery_ids = published[0]
+    assert sorted(notification_ids) == sorted(Notification.objects.values_list("pk", flat=True))
+    assert len(notification_ids) == 2 and len(delivery_ids) == 2
+    assert len(mail.outbox) == 2
+    assert len(receiver.requests) == 2
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+    # And the next transaction gets a task of its own
+    with transaction.atomic():
+        _emit(order, "inventory.adjusted", None)
+    assert len(published) == 2
+    assert published[1][0] == [] and len(published[1][1]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_of_a_rolled_back_savepoint_are_not_sent(make_order, published):
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    published.clear()
+    kept = CancellationRequest.objects.create(
+        retailer=order.retailer, order=order, reason="changed_mind", status="rejected"
+    )
+    dropped = CancellationRequest.objects.create(
+        retailer=order.retailer, order=order, reason="changed_mind", status="withdrawn"
+    )
+
+    # When a transaction emits, then emits more inside a savepoint that rolls back
+    with transaction.atomic():
+        _emit(order, "cancellation.rejected", kept)
+        try:
+            with transaction.atomic():
+                _emit(order, "cancellation.withdrawn", dropped)
+                raise RuntimeError("this step failed")
+        except RuntimeError:
+            pass
+
+    # Then the surviving message is sent once; the rolled-back one, whose id may ride
+    # along in the same task, is found gone and skipped
+    assert len(published) == 1
+    assert [m.subject for m in mail.outbox] == [
+        Notification.objects.get(event_type="cancellation.rejected").subject
+    ]
+    assert not Notification.objects.filter(event_type="cancellation.withdrawn").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_written_only_inside_a_rolled_back_savepoint_is_never_published(
+    make_order, published, retailer, receiver
+):
+    from notifications.services import webhook_endpoint_create
+
+    webhook_endpoint_create(retailer=retailer, url=receiver.url)
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    published.clear()
+    receiver.requests.clear()
+    earlier = list(WebhookDelivery.objects.values_list("pk", flat=True))
+    cancellation = CancellationRequest.objects.create(
+        retailer=order.retailer, order=order, reason="changed_mind", status="rejected"
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                _emit(order, "cancellation.rejected", cancellation)
+                raise RuntimeError("this step failed")
+        except RuntimeError:
+            pass
+        # a later write in the same transaction starts a new batch
+        _emit(order, "inventory.adjusted", None)
+
+    # Then only the later write's row was published, and nothing rolled back was sent
+    delivery = WebhookDelivery.objects.exclude(pk__in=earlier).get()
+    assert delivery.event_type == "inventory.adjusted"
+    assert published == [([], [delivery.pk])]
+    assert mail.outbox == []
+    assert Notification.objects.count() == 0
+    assert len(receiver.requests) == 1
+
+
+def test_a_task_naming_rows_that_are_gone_returns_quietly():
+    assert tasks.send_outbox([10**9], [10**9 + 1]) == {"skipped": 2}
+
+
+def test_a_batch_cut_short_loses_nothing_and_sends_nothing_twice(
+    make_order, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Given two pending messages written by one change
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    with django_capture_on_commit_callbacks(execute=False):
+        for cancellation in _two_requests(order):
+            _emit(order, "cancellation.rejected", cancellation)
+    first, second = Notification.objects.order_by("pk")
+
+    # When the worker dies while sending the second (after claiming it)
+    real = channels.channel_send
+
+    def dies_on_second(notification):
+        if notification.pk == second.pk:
+            raise SystemExit("worker killed")
+        return real(notification)
+
+    monkeypatch.setattr("notifications.sending.channel_send", dies_on_second)
+    with pytest.raises(SystemExit):
+        tasks.send_outbox([first.pk, second.pk], [])
+    monkeypatch.undo()
+
+    # Then the first was sent once; the second waits, claimed, for its lease to run out
+    assert len(mail.outbox) == 1
+    assert tasks.sweep_pending_messages() == 0
+    Notification.objects.filter(pk=second.pk).update(
+        claimed_at=timezone.now() - timedelta(minutes=11)
+    )
+
+    # And the broker redelivering the whole batch, then the sweep, send it once more only
+    tasks.send_outbox([first.pk, second.pk], [])
+    assert tasks.sweep_pending_messages() == 0
+    assert len(mail.outbox) == 2
+    assert {n.status for n in Notification.objects.all()} == {"sent"}
