@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -127,6 +128,9 @@ def queue_list(request):
         "tabs": _tabs(request, viewer, counts, state),
         "page": page,
         "rows": queue_page_rows(page, now, viewer),
+        # One token for every claim form of the page ({% csrf_token %} masks it anew
+        # on each use).
+        "csrf_input": csrf_input(request),
         "viewer": viewer,
         "query_without_page": _query_without(request, "page"),
         "filtered": any(
