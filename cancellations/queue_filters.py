@@ -9,7 +9,12 @@ from django.utils import timezone
 
 from cancellations.forms import SCREEN_RENDERER
 from cancellations.models import CancellationRequest, Channel, Reason
-from cancellations.queue_selectors import open_condition, retailers_for, tab_conditions
+from cancellations.queue_selectors import (
+    open_condition,
+    retailer_choices,
+    retailers_for,
+    tab_conditions,
+)
 from cancellations.rules import RULES
 from orders.models import Customer, Order
 from retailers.models import Retailer
@@ -87,6 +92,18 @@ class QueueFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.now = now or timezone.now()
         self._search_cache = {}
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            # The retailer menu shows a list read with the viewer, not the field's
+            # queryset, which Django iterates through a server-side cursor (three round
+            # trips on PostgreSQL); the queryset still validates a retailer picked.
+            super().form.fields["retailer"].widget.choices = [
+                ("", "All retailers"),
+                *retailer_choices(self.request.viewer),
+            ]
+        return self._form
 
     @property
     def tab(self) -> str:
