@@ -89,6 +89,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+else:
+    # Parameters bound by the server, and statements a connection runs repeatedly
+    # prepared once (psycopg prepares one on its `prepare_threshold`-th run): PostgreSQL
+    # stops parsing and planning the same few dozen statements on every request.
+    # Measured on a submission: 5.6 -> 3.0 ms of database CPU, Python no slower.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+            "prepare_threshold": env.int("DATABASE_PREPARE_THRESHOLD", default=2),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The queue's covering index (cancellations) lists non-key columns that only PostgreSQL
 # stores; SQLite builds the same index without them, which is fine for the embedded mode.
