@@ -13,6 +13,7 @@ from cancellations.services import _approve_effects, _locked
 from cancellations.transitions import cancellation_transition
 from config.errors import DomainError, ErrorCode
 from orders.actors import Actor
+from orders.journal import journal
 from orders.money import format_amount
 from orders.timeline import order_event_record
 from retailers.services import policy_current
@@ -55,7 +56,7 @@ def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = 
     Re-prices the request on the order as it is now. Above the agent approval limit an
     agent is refused (`above_approval_limit`) and should escalate instead.
     """
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, order = _locked(cancellation)
         _check_person_may_decide(cancellation, actor)
         policy = policy_current(retailer=cancellation.retailer)
@@ -120,7 +121,7 @@ def cancellation_reject(*, cancellation, actor: Actor, reason_code: str, message
             f"Unknown rejection reason {reason_code!r}.",
             errors={"reason_code": [f"One of {', '.join(REJECTION_REASONS)}."]},
         )
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
         _check_person_may_decide(cancellation, actor)
         explanation = message or f"Rejected because {REJECTION_REASONS[reason_code]}."
@@ -143,7 +144,7 @@ def cancellation_reject(*, cancellation, actor: Actor, reason_code: str, message
 
 def cancellation_escalate(*, cancellation, actor: Actor, note: str):
     """Hand an in-review request to a supervisor, with the agent's note."""
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
         if cancellation.status != Status.IN_REVIEW:
             raise DomainError(
@@ -169,7 +170,7 @@ def cancellation_escalate(*, cancellation, actor: Actor, note: str):
 
 def cancellation_require_return(*, cancellation, actor: Actor, note: str = ""):
     """The goods must come back first: the request hands over to a return."""
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
         _check_person_may_decide(cancellation, actor)
         explanation = note or "The goods must be returned before a refund."

@@ -15,6 +15,7 @@ from config.errors import DomainError, ErrorCode
 from inventory.services import line_stock_release
 from notifications.services import event_emit
 from orders.actors import Actor
+from orders.journal import journal
 from orders.models import Order
 from orders.money import format_amount
 from orders.timeline import order_event_record
@@ -36,9 +37,10 @@ def _order_for_update(*, retailer, external_id: str) -> Order:
     # of=: FOR UPDATE on the join would also lock the retailer's row, one row every
     # submission of that retailer shares, and serialise them all (commit-time foreign
     # key checks on it wait too). The customer stays locked with the order.
+    # The customer's message preference comes along (decisions tell the customer).
     order = (
         Order.objects.select_for_update(of=("self", "customer"))
-        .select_related("retailer", "customer")
+        .select_related("retailer", "customer", "customer__message_preference")
         .filter(retailer=retailer, external_id=external_id)
         .first()
     )
@@ -126,7 +128,7 @@ def cancellation_submit(
     constraint on undecided requests is the backstop if anything skips the lock.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(), journal():
             return _submit(
                 retailer=retailer,
                 external_id=order,
@@ -240,17 +242,21 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
     by_line = {cl.line_id: cl for cl in cancellation.lines.all()}
     for lr in quote.lines:
         line = lr.line
-        line.cancelled_quantity += lr.quantity
-        line.refunded_amount += lr.amount
-        line.save(update_fields=["cancelled_quantity", "refunded_amount"])
         cancellation_line = by_line[line.pk]
         if cancellation_line.refund_amount != lr.amount:  # the order changed since submit
             cancellation_line.refund_amount = lr.amount
             cancellation_line.save(update_fields=["refund_amount"])
         if not order.is_shipped:
             line_stock_release(
-                line=line, quantity=lr.quantity, source=cancellation_line, actor=actor
+                line=line,
+                quantity=lr.quantity,
+                source=cancellation_line,
+                actor=actor,
+                save=False,
             )
+        line.cancelled_quantity += lr.quantity
+        line.refunded_amount += lr.amount
+        line.save(update_fields=["cancelled_quantity", "refunded_amount", "reserved_quantity"])
     if quote.shipping:
         order.shipping_refunded += quote.shipping
         order.save(update_fields=["shipping_refunded", "updated_at"])
@@ -297,7 +303,7 @@ def _locked(cancellation) -> tuple[CancellationRequest, Order]:
 
 def cancellation_withdraw(*, cancellation, actor: Actor, why: str = "") -> CancellationRequest:
     """The customer or storefront takes the request back; only before a decision."""
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
         cancellation_transition(
             cancellation=cancellation,
@@ -310,7 +316,7 @@ def cancellation_withdraw(*, cancellation, actor: Actor, why: str = "") -> Cance
 
 def cancellation_confirm(*, cancellation, actor: Actor) -> CancellationRequest:
     """The customer confirms: the request is verified again, without asking twice."""
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         cancellation, order = _locked(cancellation)
         now = timezone.now()
         if cancellation.status != Status.AWAITING_CUSTOMER:
@@ -362,7 +368,7 @@ def cancellation_expire_confirmations(*, now=None) -> int:
     ).values_list("pk", flat=True)
     expired = 0
     for pk in due.iterator():
-        with transaction.atomic():
+        with transaction.atomic(), journal():
             cancellation = CancellationRequest.objects.get(pk=pk)
             cancellation, _order = _locked(cancellation)
             if cancellation.status != Status.AWAITING_CUSTOMER:

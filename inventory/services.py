@@ -74,14 +74,11 @@ def stock_move(
         return None
     if kind != Kind.ADJUST and quantity < 0:
         raise ValueError(f"A {kind} movement moves a positive quantity, not {quantity}.")
-    with transaction.atomic():
-        if (
-            idempotency_key
-            and StockMovement.objects.filter(
-                retailer=retailer, idempotency_key=idempotency_key
-            ).exists()
-        ):
-            return None
+    # No savepoint of its own inside a caller's transaction: a failure here fails the
+    # caller's change anyway. A key used before is refused by the unique constraint on
+    # insert (below), after locking the level: the level lock orders writers of one
+    # SKU, so a replay finds the first movement committed or waits for it.
+    with transaction.atomic(savepoint=False):
         level = stock_level_for_update(retailer=retailer, sku=sku, warehouse_code=warehouse_code)
         if kind == Kind.ADJUST:
             on_hand_delta, reserved_delta = quantity, 0
@@ -184,8 +181,14 @@ def line_stock_sync(*, line, actor: Actor) -> None:
         line.save(update_fields=["reserved_quantity"])
 
 
-def line_stock_release(*, line, quantity: int, source, actor: Actor) -> StockMovement | None:
-    """Give back the reservation of `quantity` cancelled units, once per source."""
+def line_stock_release(
+    *, line, quantity: int, source, actor: Actor, save: bool = True
+) -> StockMovement | None:
+    """Give back the reservation of `quantity` cancelled units, once per source.
+
+    `save=False` leaves saving the line's `reserved_quantity` to a caller that saves
+    the line anyway.
+    """
     units = min(quantity, line.reserved_quantity)
     if units <= 0:
         return None
@@ -202,7 +205,8 @@ def line_stock_release(*, line, quantity: int, source, actor: Actor) -> StockMov
     )
     if movement is not None:
         line.reserved_quantity -= units
-        line.save(update_fields=["reserved_quantity"])
+        if save:
+            line.save(update_fields=["reserved_quantity"])
     return movement
 
 

@@ -30,6 +30,7 @@ from notifications.models import (
 from notifications.outbox import outbox_publish_on_commit
 from notifications.payloads import event_body, event_data, jsonable
 from notifications.webhook_client import AddressRefused, resolve_target
+from orders.journal import journal_append, journal_current
 from retailers.models import WebhookEndpoint
 
 MAX_ENDPOINTS_PER_RETAILER = 16
@@ -40,7 +41,9 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
 
     Writes the outbox rows for it: one webhook delivery per active endpoint of the
     retailer that wants the event, and the customer message(s) the event calls for.
-    They are handed to workers on commit, so a rolled-back change sends nothing.
+    They are handed to workers on commit, so a rolled-back change sends nothing. Inside
+    a journal (orders.journal) the rows of every event of the change are written
+    together when it ends, and the retailer's endpoints are read once.
 
     Event types: cancellation.created, cancellation.awaiting_customer,
     cancellation.approved, cancellation.rejected, cancellation.escalated,
@@ -58,24 +61,21 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
         created_at=now,
         data=event_data(subject=subject, data=data),
     )
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(retailer=retailer, is_active=True)
-        if endpoint.wants(event_type)
-    ]
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            retailer=retailer,
-            endpoint=endpoint,
-            order=order,
-            event_id=event_id,
-            event_type=event_type,
-            payload=payload,
-            next_attempt_at=now,
-        )
-        for endpoint in endpoints
-    )
-    notification = _customer_message_write(
+    for endpoint in _active_endpoints(retailer):
+        if endpoint.wants(event_type):
+            journal_append(
+                _outbox_write,
+                WebhookDelivery(
+                    retailer=retailer,
+                    endpoint=endpoint,
+                    order=order,
+                    event_id=event_id,
+                    event_type=event_type,
+                    payload=payload,
+                    next_attempt_at=now,
+                ),
+            )
+    notification = _customer_message(
         retailer=retailer,
         event_type=event_type,
         order=order,
@@ -83,10 +83,44 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
         data=jsonable(data or {}),
         event_id=event_id,
     )
+    if notification is not None:
+        journal_append(_outbox_write, notification)
+
+
+def _active_endpoints(retailer) -> list[WebhookEndpoint]:
+    def read():
+        return list(WebhookEndpoint.objects.filter(retailer=retailer, is_active=True))
+
+    current = journal_current()
+    return read() if current is None else current.memo(("webhook endpoints", retailer.pk), read)
+
+
+def _outbox_write(rows: list) -> None:
+    """Insert the deliveries and messages of a change and hand them to workers on commit."""
+    deliveries = [row for row in rows if isinstance(row, WebhookDelivery)]
+    messages = [row for row in rows if isinstance(row, Notification)]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    try:
+        if messages:
+            with transaction.atomic():
+                Notification.objects.bulk_create(messages)
+    except IntegrityError:
+        # A concurrent change told one of these events first (the dedupe key is unique):
+        # keep the others, one at a time.
+        messages = [message for message in messages if _message_insert(message)]
     outbox_publish_on_commit(
-        notification_ids=[notification.pk] if notification else [],
+        notification_ids=[message.pk for message in messages],
         delivery_ids=[delivery.pk for delivery in deliveries],
     )
+
+
+def _message_insert(message: Notification) -> bool:
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _order_of(subject):
@@ -128,9 +162,11 @@ def _sender(retailer) -> str:
     return formataddr((brand["name"], brand["sender_email"] or default_address))
 
 
-def _customer_message_write(
+def _customer_message(
     *, retailer, event_type, order, subject, data, event_id
 ) -> Notification | None:
+    """The (unsaved) message `event_type` calls for, or None: none is due, or it was
+    already told (never two messages for one event)."""
     message = CUSTOMER_MESSAGES.get(event_type)
     if message is None or order is None:
         return None
@@ -142,36 +178,35 @@ def _customer_message_write(
     dedupe_key = _dedupe_key(event_type, subject, order, channel)
     if event_type in CALLER_WORDED:
         dedupe_key = f"{event_type}:{event_id}:{channel}"
-    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
-        return None  # this event was already told: never two messages for one event
+    current = journal_current()
+    pending = current.rows(_outbox_write) if current is not None else []
+    if any(getattr(row, "dedupe_key", None) == dedupe_key for row in pending):
+        return None
+    if event_type in SUPERSEDES_RECEIVED and subject is not None:
+        _received_message_supersede(subject, pending)
+    # An event an earlier change already told is dropped when the rows are written: the
+    # dedupe key is unique (see _outbox_write).
 
     status, why = Notification.Status.PENDING, ""
     if not message.essential and _opted_out(customer):
         status, why = Notification.Status.SUPPRESSED, "The customer opted out of this message."
-
-    if event_type in SUPERSEDES_RECEIVED and subject is not None:
-        _received_message_supersede(subject)
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                retailer=retailer,
-                order=order,
-                customer=customer,
-                event_type=event_type,
-                channel=channel,
-                recipient=recipient,
-                language=customer.language or "en",
-                sender=_sender(retailer) if channel == Channel.EMAIL else "",
-                essential=message.essential,
-                status=status,
-                last_error=why,
-                dedupe_key=dedupe_key,
-                subject_type=subject._meta.model_name if subject is not None else "order",
-                subject_id=subject.pk if subject is not None else order.pk,
-                data=data,
-            )
-    except IntegrityError:
-        return None  # a concurrent emit of the same event won the dedupe key
+    return Notification(
+        retailer=retailer,
+        order=order,
+        customer=customer,
+        event_type=event_type,
+        channel=channel,
+        recipient=recipient,
+        language=customer.language or "en",
+        sender=_sender(retailer) if channel == Channel.EMAIL else "",
+        essential=message.essential,
+        status=status,
+        last_error=why,
+        dedupe_key=dedupe_key,
+        subject_type=subject._meta.model_name if subject is not None else "order",
+        subject_id=subject.pk if subject is not None else order.pk,
+        data=data,
+    )
 
 
 def _opted_out(customer) -> bool:
@@ -183,17 +218,23 @@ def _opted_out(customer) -> bool:
         return False
 
 
-def _received_message_supersede(subject) -> None:
+def _received_message_supersede(subject, pending: list) -> None:
     # A request decided the moment it arrives would otherwise tell the customer twice
     # in the same minute ("received", then "approved"); the decision says it all. A
-    # "received" message already sent, or being sent, is left alone.
+    # "received" message already sent, or being sent, is left alone. Written in this
+    # same change (a journal's pending rows), it is simply never written.
+    keys = {
+        _dedupe_key("cancellation.created", subject, None, channel) for channel in Channel.values
+    }
+    unwritten = [row for row in pending if getattr(row, "dedupe_key", None) in keys]
+    if unwritten:
+        for row in unwritten:
+            pending.remove(row)
+        return
     # Found by its dedupe key, which the unique index answers. "Not sent, failed or
     # suppressed" rather than "pending": a condition implying status = 'pending' lets the
     # planner pick the partial index of pending messages, which with stale statistics
     # and an outbox backlog means filtering every pending row (35 ms at 100k).
-    keys = [
-        _dedupe_key("cancellation.created", subject, None, channel) for channel in Channel.values
-    ]
     settled = [status for status in Notification.Status.values if status != "pending"]
     Notification.objects.filter(
         dedupe_key__in=keys,

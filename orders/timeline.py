@@ -1,6 +1,7 @@
 """The one way to append to an order's timeline."""
 
 from orders.actors import Actor
+from orders.journal import journal_append
 from orders.models import OrderEvent
 
 
@@ -15,8 +16,11 @@ def order_event_record(
     to_state: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
-    """Append one event; call it inside the transaction that made the change."""
-    return OrderEvent.objects.create(
+    """Append one event; call it inside the transaction that made the change.
+
+    Inside a journal (orders.journal) the row is written when the change ends.
+    """
+    event = OrderEvent(
         order=order,
         kind=kind,
         message=message,
@@ -30,3 +34,9 @@ def order_event_record(
         to_state=to_state,
         data=data or {},
     )
+    journal_append(_events_write, event)
+    return event
+
+
+def _events_write(events: list[OrderEvent]) -> None:
+    OrderEvent.objects.bulk_create(events)

@@ -56,8 +56,8 @@ def test_approved_message_tells_amounts_per_payment_method_and_the_timeline(
     assert "#0b5394" in html
     assert "$43.00 back to your card" in html
     assert not [m for m in mail.outbox if "received your request" in m.subject]
-    received = Notification.objects.get(event_type="cancellation.created")
-    assert received.status == Notification.Status.SUPPRESSED
+    # decided in the same change, the "received" message was never even written
+    assert not Notification.objects.filter(event_type="cancellation.created").exists()
 
 
 def test_refund_issued_message_per_refund(make_order, submit, django_capture_on_commit_callbacks):
@@ -233,3 +233,28 @@ def test_an_agents_message_reaches_the_customer_in_the_retailers_voice(
     assert "Hello Pat" not in html
     assert "<p>Hi Pat, could you confirm the size?</p>" in html
     assert first.from_email == "Acme Outfitters <care@acme.example>"
+
+
+def test_a_received_message_not_yet_sent_is_superseded_by_a_later_decision(
+    make_order, submit, set_policy, supervisor
+):
+    from cancellations.decisions import cancellation_approve
+    from orders.actors import Actor
+
+    # Given a request above the auto-approval limit, waiting for a person, whose
+    # "received" message has not gone out yet
+    set_policy(auto_approve_limit="10.00", require_customer_confirmation=False)
+    make_order(lines=(("l1", "TEE", 2, "24.00"),))
+    response = submit()
+    assert response.json()["status"] in ("in_review", "escalated")
+    received = Notification.objects.get(event_type="cancellation.created")
+    assert received.status == Notification.Status.PENDING
+
+    # When a supervisor approves it in a later change
+    cancellation = CancellationRequest.objects.get(pk=response.json()["id"])
+    cancellation_approve(cancellation=cancellation, actor=Actor.for_user(supervisor.user))
+
+    # Then the customer is told the decision only
+    received.refresh_from_db()
+    assert received.status == Notification.Status.SUPPRESSED
+    assert Notification.objects.get(event_type="cancellation.approved").status == "pending"

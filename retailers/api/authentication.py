@@ -16,8 +16,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _sep, key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not key.strip():
             raise exceptions.AuthenticationFailed(_("Use 'Authorization: Bearer <api key>'."))
+        # The retailer's branding comes along: an approval's customer message is signed
+        # with it, and reading it here is a join rather than a query of its own.
         api_key = (
-            ApiKey.objects.select_related("retailer")
+            ApiKey.objects.select_related("retailer", "retailer__branding")
             .filter(key_hash=hash_api_key(key.strip()), revoked_at__isnull=True)
             .first()
         )
