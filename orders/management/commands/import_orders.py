@@ -87,7 +87,7 @@ class Command(BaseCommand):
         finally:
             if stream is not sys.stdin:
                 stream.close()
-        _importer(**settings).finish()
+        _importer(**settings).finish(created=self.total.created)
 
         elapsed = time.monotonic() - self.started
         total = self.total
