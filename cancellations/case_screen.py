@@ -5,6 +5,7 @@ may do on a case is decided in one place (`case_permissions`), which the templat
 reads.
 """
 
+from django.urls import reverse
 from django.utils import timezone
 
 from cancellations import forms as case_forms
@@ -71,14 +72,18 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
     failed, so the screen shows it with its errors and what was typed."""
     bound = bound or {}
     now = timezone.now()
-    cancellation = case_load(viewer, pk)
+    cancellation = case_load(viewer, pk, refunds=False)
+    # An undecided request shows the refund preview instead of its refunds (it has none
+    # yet): its refunds are read only once it is decided.
+    undecided = cancellation.status in UNDECIDED
+    refunds = [] if undecided else list(cancellation.refunds.select_related("payment"))
     order = cancellation.order
     policy = policy_current(retailer=cancellation.retailer)
     may = case_permissions(viewer, cancellation)
     timeline = case_timeline(cancellation)
 
     preview = None
-    if cancellation.status in UNDECIDED:
+    if undecided:
         approve_form = bound.get("approve")
         requested = approve_form.lines() if approve_form and approve_form.is_valid() else None
         preview = refund_preview(cancellation, policy=policy, viewer=viewer, requested=requested)
@@ -113,6 +118,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         forms[name] = form_class(**kwargs)
 
     return {
+        "urls": _case_urls(cancellation.pk),
         "case": cancellation,
         "order": order,
         "customer": order.customer,
@@ -128,8 +134,8 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         "nonce": nonce,
         "preview": preview,
         "lines": _line_rows(cancellation, preview, forms["approve"], may),
-        "payments": _payment_rows(cancellation),
-        "refunds": list(cancellation.refunds.all()),
+        "payments": _payment_rows(cancellation, refunds),
+        "refunds": refunds,
         "history": customer_history(cancellation),
         "routing": routing_event(cancellation, timeline),
         "timeline": list(reversed(timeline)),
@@ -137,6 +143,32 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         "sla": sla_state(cancellation, now),
         "is_open": is_open(cancellation),
         "viewer": viewer,
+    }
+
+
+CASE_ACTION_NAMES = (
+    "approve",
+    "reject",
+    "escalate",
+    "return",
+    "withdraw",
+    "contact",
+    "note",
+    "claim",
+    "release",
+    "reassign",
+)
+
+
+def _case_urls(pk: int) -> dict[str, str]:
+    """Where the screen's forms post, reversed once rather than by a tag per form."""
+    placeholder = "action-name"
+    action = reverse("queue:action", args=[pk, placeholder])
+    return {
+        **{name: action.replace(placeholder, name) for name in CASE_ACTION_NAMES},
+        "preview": reverse("queue:preview", args=[pk]),
+        "next": reverse("queue:next"),
+        "queue": reverse("queue:list"),
     }
 
 
@@ -162,9 +194,9 @@ def _line_rows(cancellation, preview, approve_form, may) -> list[dict]:
     return rows
 
 
-def _payment_rows(cancellation) -> list[dict]:
+def _payment_rows(cancellation, refunds) -> list[dict]:
     refunds_by_payment = {}
-    for refund in cancellation.refunds.all():
+    for refund in refunds:
         refunds_by_payment.setdefault(refund.payment_id, []).append(refund)
     return [
         {"payment": payment, "refunds": refunds_by_payment.get(payment.pk, [])}

@@ -207,6 +207,8 @@ def case_detail(request, pk):
 
 def _case_page(request, pk, *, bound=None, status=200):
     context = case_context(request.viewer, pk, bound=bound, nonce=uuid.uuid4().hex)
+    # One token for the page's dozen forms ({% csrf_token %} masks it anew on each use).
+    context["csrf_input"] = csrf_input(request)
     return render(request, "cancellations/case.html", context, status=status)
 
 

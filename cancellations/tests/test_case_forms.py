@@ -79,3 +79,20 @@ def test_the_queue_filters_render_as_djangos_templates_would(open_case, retailer
 
     _same_markup(filterset.form)
     assert 'value="&quot;&gt;&lt;script&gt;"' in str(filterset.form["q"])
+
+
+def test_screen_dates_read_as_djangos_date_filter_writes_them():
+    from datetime import UTC, datetime, timedelta
+
+    from django.template.defaultfilters import date
+
+    from cancellations.templatetags.backoffice import format_moment
+
+    start = datetime(2026, 1, 1, 0, 0, 5, tzinfo=UTC)
+    formats = ["D j M Y, H:i", "D j M, H:i", "j M Y, H:i", "D j M Y, H:i:s", "j M, H:i", "j M"]
+    for hours in range(0, 24 * 400, 7):
+        moment = start + timedelta(hours=hours, minutes=hours % 60)
+        for format_string in formats:
+            assert format_moment(moment, format_string) == date(moment, format_string)
+    assert format_moment(start, "N jS") == date(start, "N jS")  # not ours: the filter's
+    assert format_moment(None, "j M") == ""
