@@ -113,9 +113,13 @@ def load(bench) -> None:
             with open(path, "rb") as part:
                 shutil.copyfileobj(part, out_file, 1 << 20)
             path.unlink()
-    rate = import_orders(bench, orders_file, cfg.orders, "import_orders (load)")
+    run = import_orders(bench, orders_file, cfg.orders, "import_orders (load)")
     orders_file.unlink()
-    bench.results["load"] = {"orders": cfg.orders, "import_orders_per_s": rate}
+    bench.results["load"] = {
+        "orders": cfg.orders,
+        "import_orders_per_s": run["orders_per_s"],
+        "import_command_orders_per_s": run["command_orders_per_s"],
+    }
 
     say(f"writing {cfg.history:,} historical cancellations (bench/sql/history.sql)")
     max_id = bench.sql("SELECT max(id) FROM orders_order", fetch=True)[0][0]
@@ -146,8 +150,14 @@ def load(bench) -> None:
     say(f"data set ready in {bench.results['load']['seconds']}s: {bench.results['data']}")
 
 
-def import_orders(bench, path: Path, count: int, label: str) -> float:
-    """Run `manage.py import_orders` on `path`; returns the rate it reports (orders/s)."""
+def import_orders(bench, path: Path, count: int, label: str) -> dict:
+    """Run `manage.py import_orders` on `path` and time it as its user would.
+
+    `orders_per_s` is the orders imported over the command's whole life, from starting
+    the interpreter to its exit (Django's start-up, forking its workers, the batches,
+    its closing ANALYZE): what `time manage.py import_orders` gives. The command's own
+    figure, which starts its clock inside `handle()`, is kept beside it.
+    """
     argv = [
         PY,
         "manage.py",
@@ -156,6 +166,7 @@ def import_orders(bench, path: Path, count: int, label: str) -> float:
         "--workers",
         str(bench.cfg.import_workers),
     ]
+    started = time.monotonic()
     proc = subprocess.Popen(
         argv,
         cwd=ROOT,
@@ -175,11 +186,23 @@ def import_orders(bench, path: Path, count: int, label: str) -> float:
     output = proc.stdout.read()
     if proc.wait() != 0:
         fail(f"import_orders failed:\n{output[-2000:]}")
+    seconds = time.monotonic() - started
     match = re.search(r"Imported ([\d,]+) orders in ([\d.]+)s", output)
-    imported, seconds = int(match.group(1).replace(",", "")), float(match.group(2))
-    rate = imported / seconds
-    bar(label, count, count, f"{imported:,} orders in {seconds:.1f}s = {rate:,.0f}/s")
-    return rate
+    imported, own_seconds = int(match.group(1).replace(",", "")), float(match.group(2))
+    run = {
+        "orders_per_s": round(imported / seconds, 1),
+        "orders": imported,
+        "seconds": round(seconds, 2),
+        "command_orders_per_s": round(imported / own_seconds, 1),
+    }
+    bar(
+        label,
+        count,
+        count,
+        f"{imported:,} orders in {seconds:.1f}s = {run['orders_per_s']:,.0f}/s "
+        f"(command's own clock {run['command_orders_per_s']:,.0f}/s)",
+    )
+    return run
 
 
 def history(bench) -> None:
