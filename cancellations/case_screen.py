@@ -65,6 +65,18 @@ FORMS = {
     "claim": case_forms.EmptyForm,
     "release": case_forms.EmptyForm,
 }
+# The permission under which the screen shows each form: a form the viewer is not
+# offered is not built (claim and release are plain buttons, never a form).
+SHOWN_WHEN = {
+    "approve": "decide",
+    "reject": "decide",
+    "escalate": "escalate",
+    "return": "convert_to_return",
+    "withdraw": "withdraw",
+    "contact": "contact",
+    "note": "note",
+    "reassign": "reassign",
+}
 
 
 def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = None) -> dict:
@@ -110,6 +122,8 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         if name in bound:
             forms[name] = bound[name]
             continue
+        if not may.get(SHOWN_WHEN.get(name, ""), False):
+            continue
         kwargs = {"cancellation": cancellation}
         if name == "reassign":
             kwargs["assignees"] = assignees
@@ -133,7 +147,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         },
         "nonce": nonce,
         "preview": preview,
-        "lines": _line_rows(cancellation, preview, forms["approve"], may),
+        "lines": _line_rows(cancellation, preview, forms.get("approve"), may),
         "payments": _payment_rows(cancellation, refunds),
         "refunds": refunds,
         "history": customer_history(cancellation),

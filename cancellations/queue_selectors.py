@@ -256,10 +256,11 @@ REASON_LABELS = dict(Reason.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
 
-def short_datetime(moment: datetime) -> str:
-    """`moment` in the current time zone as the date filter's "D j M, H:i" gives it
-    ("Thu 26 Nov, 07:05"), without the filter's cost: a queue page shows two per row."""
-    return format_moment(timezone.localtime(moment), "D j M, H:i")
+def short_datetime(moment: datetime, zone=None) -> str:
+    """`moment` in `zone` (default: the current time zone) as the date filter's
+    "D j M, H:i" gives it ("Thu 26 Nov, 07:05"), without the filter's cost: a queue
+    page shows two per row."""
+    return format_moment(moment.astimezone(zone or timezone.get_current_timezone()), "D j M, H:i")
 
 
 def queue_page_rows(page: QueuePage, now: datetime, viewer: Viewer) -> list[dict]:
@@ -269,6 +270,7 @@ def queue_page_rows(page: QueuePage, now: datetime, viewer: Viewer) -> list[dict
     case_url = url_pattern("queue:case", 0)
     claim_url = url_pattern("queue:action", 0, "claim")
     user_pk = viewer.user.pk
+    zone = timezone.get_current_timezone()
     rows = []
     for case in page:
         pk, status, currency = case["pk"], case["status"], case["order__currency"]
@@ -286,7 +288,7 @@ def queue_page_rows(page: QueuePage, now: datetime, viewer: Viewer) -> list[dict
                 "breached": sla.breached,
                 "sla_class": "breached" if sla.breached else "urgent" if sla.urgent else "",
                 "time_left": time_left(left) if left is not None else "",
-                "due": short_datetime(due) if left is not None else "",
+                "due": short_datetime(due, zone) if left is not None else "",
                 "customer": case["order__customer__name"] or case["order__customer__email"],
                 "order": case["order__external_id"],
                 "retailer": case["retailer__name"],
@@ -301,7 +303,7 @@ def queue_page_rows(page: QueuePage, now: datetime, viewer: Viewer) -> list[dict
                 "refund": money(case["refund_total"], currency),
                 "currency": currency,
                 "age": age(case["created_at"]),
-                "received": short_datetime(case["created_at"]),
+                "received": short_datetime(case["created_at"], zone),
                 "mine": assigned is not None and assigned == user_pk,
                 "assignee": case["assignee"] if assigned is not None else "",
                 "claim_url": (
