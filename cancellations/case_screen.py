@@ -23,6 +23,7 @@ from cancellations.queue_selectors import (
     refund_preview,
     routing_event,
     sla_state,
+    url_pattern,
 )
 from orders.actors import Actor
 from retailers.services import policy_current
@@ -131,6 +132,15 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
             kwargs["macros"] = macros
         forms[name] = form_class(**kwargs)
 
+    if "contact" in forms:  # the canned reply picked before a failed send
+        chosen = str(forms["contact"]["macro"].value())
+        for macro in macros:
+            macro["selected"] = str(macro["pk"]) == chosen
+    history = customer_history(cancellation)
+    case_url = url_pattern("queue:case", 0)
+    for past in history["requests"]:
+        past.url = case_url.format(past.pk)
+
     return {
         "urls": _case_urls(cancellation.pk),
         "case": cancellation,
@@ -150,7 +160,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         "lines": _line_rows(cancellation, preview, forms.get("approve"), may),
         "payments": _payment_rows(cancellation, refunds),
         "refunds": refunds,
-        "history": customer_history(cancellation),
+        "history": history,
         "routing": routing_event(cancellation, timeline),
         "timeline": list(reversed(timeline)),
         "macros": macros,

@@ -482,6 +482,21 @@ def test_default_macros_ship_with_the_product_and_fill_in_the_case(open_case, ag
     assert "{" not in "".join(m["body"] + m["subject"] for m in by_name.values())
 
 
+def test_a_refused_message_keeps_the_canned_reply_picked(open_case, agent_client):
+    case = open_case()
+    macro = Macro.objects.filter(is_active=True).order_by("name").last()
+
+    response = agent_client.post(
+        url(case, "contact"), {"macro": macro.pk, "subject": "Hello", "body": ""}
+    )
+
+    menu = response.content.decode().split('<select id="id_macro"', 1)[1].split("</select>")[0]
+    assert response.status_code == 400
+    assert menu.count(" selected>") == 1
+    picked = menu.split(f'<option value="{macro.pk}"', 1)[1].split(">", 1)[0]
+    assert picked.endswith(" selected")
+
+
 def test_a_message_without_text_is_refused(open_case, agent_client):
     case = open_case()
 
