@@ -139,7 +139,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
     history = customer_history(cancellation)
     case_url = url_pattern("queue:case", 0)
     for past in history["requests"]:
-        past.url = case_url.format(past.pk)
+        past["url"] = case_url.format(past["pk"])
 
     return {
         "urls": _case_urls(cancellation.pk),

@@ -252,6 +252,7 @@ QUEUE_COLUMNS = (
     "order__customer__email",
 )
 STATUS_LABELS = dict(Status.choices)
+FULFILLMENT_LABELS = dict(Order._meta.get_field("fulfillment_status").flatchoices)
 REASON_LABELS = dict(Reason.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
@@ -421,30 +422,40 @@ HISTORY_LIMIT = 10
 
 
 def customer_history(cancellation: CancellationRequest) -> dict:
-    """The customer's other orders and past requests at this retailer (latest first)."""
+    """The customer's other orders and past requests at this retailer (latest first),
+    as the columns the case screen shows (dicts: no model instances for a side panel)."""
     order = cancellation.order
     orders = list(
         Order.objects.filter(retailer_id=order.retailer_id, customer_id=order.customer_id)
         .exclude(pk=order.pk)
-        .order_by("-placed_at")[:HISTORY_LIMIT]
+        .order_by("-placed_at")
+        .values("pk", "external_id", "placed_at", "fulfillment_status", "total", "currency")[
+            :HISTORY_LIMIT
+        ]
     )
+    for other in orders:
+        other["fulfillment_label"] = FULFILLMENT_LABELS.get(
+            other["fulfillment_status"], other["fulfillment_status"]
+        )
     requests = list(
         CancellationRequest.objects.filter(
             retailer_id=order.retailer_id, order__customer_id=order.customer_id
         )
         .exclude(pk=cancellation.pk)
-        .select_related("order")
-        .order_by("-created_at")[:HISTORY_LIMIT]
+        .order_by("-created_at")
+        .values("pk", "status", "created_at", order_external_id=F("order__external_id"))[
+            :HISTORY_LIMIT
+        ]
     )
+    for past in requests:
+        past["status_label"] = STATUS_LABELS.get(past["status"], past["status"])
     return {"orders": orders, "requests": requests}
 
 
 def case_timeline(cancellation: CancellationRequest) -> list[OrderEvent]:
-    """The whole order's timeline, newest last, with who did each thing."""
+    """The whole order's timeline, newest last (each event names who did it)."""
     return list(
-        OrderEvent.objects.filter(order_id=cancellation.order_id)
-        .select_related("actor_user")
-        .order_by("created_at", "id")
+        OrderEvent.objects.filter(order_id=cancellation.order_id).order_by("created_at", "id")
     )
 
 

@@ -62,8 +62,8 @@ def test_the_case_screen_shows_everything_needed_to_decide(open_case, agent_clie
         ("p1", Decimal("20.00"))
     ]
     assert context["routing"].data["rule"] == "outside_cancellation_window"
-    assert [r.pk for r in context["history"]["requests"]] == [older.pk]
-    assert [o.external_id for o in context["history"]["orders"]] == ["ord-0"]
+    assert [r["pk"] for r in context["history"]["requests"]] == [older.pk]
+    assert [o["external_id"] for o in context["history"]["orders"]] == ["ord-0"]
     kinds = [event.kind for event in context["timeline"]]
     assert kinds[-1] == "order.created" and "cancellation.in_review" in kinds
     html = response.content.decode()
