@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from notifications import webhook_client
@@ -188,7 +189,6 @@ def notification_send(*, notification_id: int) -> str:
         return "skipped"
     if render_error:
         return "failed"
-    claimed = notification
     error, permanent = "", False
     try:
         channel_send(notification)
@@ -200,30 +200,27 @@ def notification_send(*, notification_id: int) -> str:
         log.exception("sending notification %s failed", notification_id)
         error = f"{exc.__class__.__name__}: {exc}"
 
+    now = timezone.now()
+    changes = {"claimed_at": None, "updated_at": now}
+    if not error:
+        changes.update(status=Notification.Status.SENT, sent_at=now, last_error="")
+        outcome = "sent"
+    elif permanent or notification.attempts > len(MESSAGE_BACKOFF):
+        changes.update(status=Notification.Status.FAILED, last_error=error)
+        outcome = "failed"
+    else:
+        wait = MESSAGE_BACKOFF[notification.attempts - 1]
+        changes.update(next_attempt_at=now + timedelta(seconds=wait), last_error=error)
+        outcome = "retry"
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None:
-            return "skipped"  # its order was deleted while we were sending
-        notification.claimed_at = None
-        now = timezone.now()
-        if not error:
-            notification.status = Notification.Status.SENT
-            notification.sent_at = now
-            notification.last_error = ""
-            outcome = "sent"
-        elif permanent or notification.attempts > len(MESSAGE_BACKOFF):
-            notification.status = Notification.Status.FAILED
-            notification.last_error = error
-            outcome = "failed"
-        else:
-            wait = MESSAGE_BACKOFF[notification.attempts - 1]
-            notification.next_attempt_at = now + timedelta(seconds=wait)
-            notification.last_error = error
-            outcome = "retry"
-        notification.save()
+        # Our claim holds the row (nobody else changes a claimed message), so the result
+        # is written by id in one statement; none updated: its order was deleted while
+        # we were sending.
+        if not Notification.objects.filter(pk=notification_id).update(**changes):
+            return "skipped"
+        for name, value in changes.items():
+            setattr(notification, name, value)
         if outcome != "retry" and notification.order_id:
-            if notification.order_id == claimed.order_id:
-                notification.order = claimed.order  # read with the claim
             _timeline_record(notification, outcome)
     return outcome
 
@@ -253,23 +250,28 @@ def _timeline_record(notification, outcome: str) -> None:
 def outbox_send(*, notification_ids=(), delivery_ids=()) -> dict:
     """Send several rows one after the other; returns how many ended how.
 
-    Every row goes through the same claim, send and record as on its own, so rows
-    already gone (a rolled-back savepoint, a deleted order), already sent or held by
-    another worker are skipped, and a batch cut short leaves the rest pending for the
-    sweep. A row that fails unexpectedly does not stop the others.
+    Rows already gone (a rolled-back savepoint, a deleted order), already sent or held
+    by another worker are skipped. Messages are claimed, sent and recorded one by one;
+    webhook deliveries are claimed together, then posted and recorded one by one. A
+    batch cut short leaves the rest pending (or claimed until their lease runs out) for
+    the sweep, and a row that fails unexpectedly does not stop the others.
     """
     outcomes: dict[str, int] = {}
-    for send, key, ids in (
-        (webhook_deliver, "delivery_id", delivery_ids),
-        (notification_send, "notification_id", notification_ids),
-    ):
-        for pk in ids:
-            try:
-                outcome = send(**{key: pk})
-            except Exception:
-                log.exception("sending %s=%s failed; the sweep will try again", key, pk)
-                outcome = "error"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    results = []
+    if delivery_ids:
+        try:
+            results += webhooks_deliver(delivery_ids=delivery_ids)
+        except Exception:  # the claim itself failed (the database): nothing was claimed
+            log.exception("delivering %s failed; the sweep will try again", delivery_ids)
+            results.append("error")
+    for pk in notification_ids:
+        try:
+            results.append(notification_send(notification_id=pk))
+        except Exception:
+            log.exception("sending notification %s failed; the sweep will try again", pk)
+            results.append("error")
+    for outcome in results:
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
 
@@ -278,9 +280,58 @@ def outbox_send(*, notification_ids=(), delivery_ids=()) -> dict:
 
 def webhook_deliver(*, delivery_id: int) -> str:
     """POST one delivery if still pending; returns "delivered", "retry", "failed" or "skipped"."""
-    delivery = _claim(WebhookDelivery, delivery_id, related=("endpoint",))
-    if delivery is None:
-        return "skipped"
+    return webhooks_deliver(delivery_ids=[delivery_id])[0]
+
+
+def webhooks_deliver(*, delivery_ids) -> list[str]:
+    """POST several deliveries one after the other; returns each one's outcome, in order.
+
+    They are claimed together (one lock, one update), then each is posted and its
+    result recorded on its own, so a batch cut short leaves the rest claimed until
+    their lease runs out, when the sweep sends them.
+    """
+    claimed = _deliveries_claim(delivery_ids)
+    outcomes = []
+    for pk in delivery_ids:
+        if pk not in claimed:
+            outcomes.append("skipped")
+            continue
+        try:
+            outcomes.append(_delivery_send(claimed.pop(pk)))
+        except Exception:  # a bug: the row stays claimed, the sweep retries it after the lease
+            log.exception("delivering webhook %s failed", pk)
+            outcomes.append("error")
+    return outcomes
+
+
+def _deliveries_claim(delivery_ids) -> dict[int, WebhookDelivery]:
+    """Lock the deliveries and claim those pending, due and not held by another worker."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint")
+            .filter(pk__in=list(delivery_ids))
+            .order_by("pk")  # one lock order: two batches never wait on each other in a ring
+        )
+        due = [
+            row
+            for row in rows
+            if row.status == WebhookDelivery.Status.PENDING
+            and row.next_attempt_at <= now
+            and not (row.claimed_at and row.claimed_at > now - CLAIM_LEASE)
+        ]
+        if due:
+            WebhookDelivery.objects.filter(pk__in=[row.pk for row in due]).update(
+                attempts=F("attempts") + 1, claimed_at=now, updated_at=now
+            )
+        for row in due:
+            row.attempts += 1
+            row.claimed_at = now
+    return {row.pk: row for row in due}
+
+
+def _delivery_send(delivery) -> str:
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         with transaction.atomic():
@@ -304,11 +355,30 @@ def webhook_deliver(*, delivery_id: int) -> str:
         },
     )
 
+    now = timezone.now()
+    changes = {
+        "claimed_at": None,
+        "response_status": result.status,
+        "latency_ms": result.latency_ms,
+        "last_error": result.error,
+        "updated_at": now,
+    }
+    if result.ok:
+        changes.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now)
+        outcome = "delivered"
+    else:
+        wait = webhook_retry_delay(delivery.attempts)
+        if wait is None:
+            changes["status"] = WebhookDelivery.Status.FAILED
+            outcome = "failed"
+        else:
+            changes["next_attempt_at"] = now + wait
+            outcome = "retry"
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if delivery is None:
-            return "skipped"  # the endpoint was deleted while we were posting
-        now = timezone.now()
+        # Our claim holds the row: the result is written by id in one statement. None
+        # updated: the endpoint (and its deliveries) was deleted while we were posting.
+        if not WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes):
+            return "skipped"
         WebhookAttempt.objects.create(
             delivery=delivery,
             number=delivery.attempts,
@@ -319,23 +389,6 @@ def webhook_deliver(*, delivery_id: int) -> str:
             response_excerpt=result.excerpt,
             succeeded=result.ok,
         )
-        delivery.claimed_at = None
-        delivery.response_status = result.status
-        delivery.latency_ms = result.latency_ms
-        delivery.last_error = result.error
-        if result.ok:
-            delivery.status = WebhookDelivery.Status.DELIVERED
-            delivery.delivered_at = now
-            outcome = "delivered"
-        else:
-            wait = webhook_retry_delay(delivery.attempts)
-            if wait is None:
-                delivery.status = WebhookDelivery.Status.FAILED
-                outcome = "failed"
-            else:
-                delivery.next_attempt_at = now + wait
-                outcome = "retry"
-        delivery.save()
         _endpoint_health_record(endpoint=endpoint, ok=result.ok, error=result.error, now=now)
     return outcome
 

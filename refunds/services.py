@@ -85,8 +85,8 @@ def refunds_enqueue(refund_ids) -> bool:
             refunds_execute_task.delay(refund_ids)
     except Exception:
         logger.warning(
-            "could not hand refund(s) %s to a worker; the sweep will send them again",
-            refund_ids,
+            "could not hand refund %s to a worker; the sweep will send it again",
+            ", ".join(map(str, refund_ids)),
             exc_info=True,
         )
         return False

@@ -463,3 +463,52 @@ def test_a_batch_cut_short_loses_nothing_and_sends_nothing_twice(
     assert tasks.sweep_pending_messages() == 0
     assert len(mail.outbox) == 2
     assert {n.status for n in Notification.objects.all()} == {"sent"}
+
+
+def test_webhooks_of_a_batch_cut_short_are_sent_after_the_lease_once_each(
+    make_order, endpoint, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    from notifications import webhook_client
+
+    # Given three deliveries written by one change
+    order = make_order(lines=(("l1", "TEE", 1, "24.00"),))
+    WebhookDelivery.objects.all().delete()  # the order's own, not this test's
+    receiver.requests.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        for cancellation in _two_requests(order):
+            _emit(order, "cancellation.rejected", cancellation)
+        _emit(order, "inventory.adjusted", None)
+    ids = list(
+        WebhookDelivery.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True)
+    )
+    assert len(ids) == 3
+
+    # When the worker dies while posting the second
+    real = webhook_client.post
+    posted = []
+
+    def dies_on_second(**kwargs):
+        posted.append(kwargs)
+        if len(posted) == 2:
+            raise SystemExit("worker killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(webhook_client, "post", dies_on_second)
+    with pytest.raises(SystemExit):
+        tasks.send_outbox([], ids)
+    monkeypatch.undo()
+
+    # Then the first was delivered; the other two wait, claimed, and nothing re-sends them
+    # before their lease runs out
+    assert len(receiver.requests) == 1
+    assert tasks.sweep_pending_webhooks() == 0
+    assert tasks.send_outbox([], ids) == {"skipped": 3}
+
+    # When the lease has run out, the sweep delivers each of them once
+    WebhookDelivery.objects.filter(pk__in=ids[1:]).update(
+        claimed_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert tasks.sweep_pending_webhooks() == 2
+    assert len(receiver.requests) == 3
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    assert sorted(WebhookDelivery.objects.values_list("attempts", flat=True)) == [1, 2, 2]
