@@ -215,13 +215,15 @@ class ContactForm(CaseForm):
 
     def __init__(self, *args, cancellation, macros=None, **kwargs):
         super().__init__(*args, cancellation=cancellation, **kwargs)
+        if self.is_bound or macros is None:
+            # What a sent form may pick; a form only shown gets its menu from `macros`.
+            self.fields["macro"].queryset = Macro.objects.filter(
+                Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), is_active=True
+            )
         if macros is not None:
             self.fields["macro"].choices = [("", "Write my own…")] + [
                 (macro["pk"], macro["name"]) for macro in macros
             ]
-        self.fields["macro"].queryset = Macro.objects.filter(
-            Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), is_active=True
-        )
 
 
 class ReassignForm(CaseForm):
