@@ -290,7 +290,7 @@ def queue_page_rows(page: QueuePage, now: datetime, viewer: Viewer) -> list[dict
                 "sla_class": "breached" if sla.breached else "urgent" if sla.urgent else "",
                 "time_left": time_left(left) if left is not None else "",
                 "due": short_datetime(due, zone) if left is not None else "",
-                "customer": case["order__customer__name"] or case["order__customer__email"],
+                "customer": case["order__customer__name"] or case["order__customer__email"] or "",
                 "order": case["order__external_id"],
                 "retailer": case["retailer__name"],
                 "status": status,

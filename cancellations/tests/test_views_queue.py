@@ -19,7 +19,7 @@ from cancellations.tests.backoffice_fixtures import (  # noqa: F401
     staff,
     supervisor_client,
 )
-from orders.models import OrderEvent
+from orders.models import Customer, OrderEvent
 from retailers.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,20 @@ def test_the_queue_lists_cases_by_due_time_with_breaches_highlighted(many_cases,
     html = response.content.decode()
     assert "1h 30m over" in html or "1h 29m over" in html
     assert 'class="breached"' in html
+
+
+def test_what_customers_typed_is_shown_as_text_in_the_queue(many_cases, agent_client):
+    (case,) = many_cases(1)
+    Customer.objects.filter(orders=case.order_id).update(name='<script>alert("x")</script>')
+    CancellationRequest.objects.filter(pk=case.pk).update(
+        needs_attention=True, status="approved", attention_reason="<b>declined</b> & 'why'"
+    )
+
+    html = agent_client.get("/queue/").content.decode()
+
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert 'title="&lt;b&gt;declined&lt;/b&gt; &amp; &#x27;why&#x27;"' in html
 
 
 def test_an_agent_sees_only_the_retailers_they_serve(many_cases, agent_client, other_retailer):
