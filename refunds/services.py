@@ -212,7 +212,14 @@ def refund_execute(*, refund_id: int) -> float | None:
 
 def _attempt_claim(refund_id):
     with transaction.atomic():
-        refund = _refund_locked(refund_id)
+        # What the attempt needs (the retailer's gateway, the payment's reference), not
+        # what settling it does: the order, customer and branding are read at the record.
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment", "retailer")
+            .filter(pk=refund_id)
+            .first()
+        )
         if refund is None or refund.status != Refund.Status.PENDING:
             return None
         now = timezone.now()

@@ -48,13 +48,20 @@ class SandboxGateway(GatewayAdapter):
     def _refund(self, *, payment_reference, amount, currency, idempotency_key) -> GatewayResult:
         # durable=True: the gateway's record is committed on its own, and calling a
         # gateway inside one of our transactions (a bug) fails loudly here.
-        with transaction.atomic(durable=True):
-            result = self._answer(
-                payment_reference=payment_reference or "",
-                amount=amount,
-                currency=currency,
-                idempotency_key=idempotency_key,
-            )
+        call = {
+            "payment_reference": payment_reference or "",
+            "amount": amount,
+            "currency": currency,
+            "idempotency_key": idempotency_key,
+        }
+        try:
+            with transaction.atomic(durable=True):
+                result = self._answer(**call)
+        except IntegrityError:
+            # A concurrent call with the same key moved the money first: replay it. (A
+            # new transaction rather than a savepoint: two statements fewer per call.)
+            with transaction.atomic(durable=True):
+                result = self._replay(**call)
         delay = _delay_seconds()
         if delay:
             time.sleep(delay)
@@ -90,12 +97,18 @@ class SandboxGateway(GatewayAdapter):
                 message="The sandbox is flaky for this payment; try again.",
             )
         reference = f"sbx_re_{secrets.token_hex(8)}"
-        try:
-            with transaction.atomic():
-                record(SandboxGatewayCall.Outcome.SUCCEEDED, reference=reference, money_moved=True)
-        except IntegrityError:
-            # A concurrent call with the same key moved the money first: replay it.
-            earlier = calls.get(money_moved=True)
-            record(SandboxGatewayCall.Outcome.SUCCEEDED, reference=earlier.reference)
-            return GatewayResult("succeeded", reference=earlier.reference, message="Replayed.")
+        # The unique index refuses a second movement for the key (IntegrityError).
+        record(SandboxGatewayCall.Outcome.SUCCEEDED, reference=reference, money_moved=True)
         return GatewayResult("succeeded", reference=reference)
+
+    def _replay(self, *, payment_reference, amount, currency, idempotency_key) -> GatewayResult:
+        earlier = SandboxGatewayCall.objects.get(idempotency_key=idempotency_key, money_moved=True)
+        SandboxGatewayCall.objects.create(
+            idempotency_key=idempotency_key,
+            payment_reference=payment_reference,
+            amount=amount,
+            currency=currency,
+            outcome=SandboxGatewayCall.Outcome.SUCCEEDED,
+            reference=earlier.reference,
+        )
+        return GatewayResult("succeeded", reference=earlier.reference, message="Replayed.")

@@ -126,3 +126,38 @@ def test_the_retailer_gateway_chooses_the_adapter(retailer):
     retailer.gateway = "nonexistent"
     with pytest.raises(LookupError, match="nonexistent"):
         gateway_for(retailer)
+
+
+@pytest.mark.postgres  # SQLite has one writer: the other call could not commit meanwhile
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_call_that_moved_the_money_first_is_replayed(monkeypatch):
+    from refunds.gateways import sandbox
+    from tests.threads import run_together
+
+    # Given another call with the same key moves the money just after this one checked
+    real_token_hex = sandbox.secrets.token_hex
+
+    def other_call_moves_first(n):
+        run_together(
+            [
+                lambda: SandboxGatewayCall.objects.create(
+                    idempotency_key="key-1",
+                    amount=Decimal("12.50"),
+                    currency="USD",
+                    outcome="succeeded",
+                    reference="sbx_re_first",
+                    money_moved=True,
+                )
+            ]
+        )
+        return real_token_hex(n)
+
+    monkeypatch.setattr(sandbox.secrets, "token_hex", other_call_moves_first)
+
+    # When this call tries to move it too
+    result = call("ch_123")
+
+    # Then the database refuses a second movement and the earlier success is replayed
+    assert (result.outcome, result.reference) == ("succeeded", "sbx_re_first")
+    assert moved() == 1
+    assert SandboxGatewayCall.objects.filter(idempotency_key="key-1").count() == 2
