@@ -117,7 +117,8 @@ def table(bench) -> str:
         "/s",
         f"target >= 5,000/s; command's own clock "
         f"{r.get('import', {}).get('command_orders_per_s', 0):,.0f}/s; "
-        f"1M load {r.get('load', {}).get('import_orders_per_s', 0):,.0f}/s",
+        f"load of {r.get('load', {}).get('orders', 0):,} "
+        f"{r.get('load', {}).get('import_orders_per_s', 0):,.0f}/s",
         ratios=False,
     )
     header = (
