@@ -2,10 +2,11 @@
 
 Each line is one order in the shape of the `PUT /api/v1/orders/{external_id}` body plus
 its `"external_id"` (and `"retailer"`, a slug, unless the caller names one for all).
-Every line is validated by the API's own `OrderInput` (its fields, validators and
-`validate()` methods, run by `orders.import_validation` without DRF's per-field
-machinery, or by the serializer itself for any line that plan is unsure of), so a file
-accepts exactly what the API accepts. New orders take the fast path: a batch is
+Every line is read by `orders.import_lines` and validated by the API's own
+`OrderInput` (its fields, validators and `validate()` methods, run by
+`orders.import_validation` without DRF's per-field machinery, or by the serializer
+itself for any line that plan is unsure of), so a file accepts exactly what the API
+accepts. New orders take the fast path: a batch is
 written in a constant number of queries (`orders.bulk`: COPY on PostgreSQL,
 `bulk_create` elsewhere), with the same rows `order_upsert` would write (customer,
 order with its total, lines, payments, the stock reservations of unfulfilled lines and
@@ -14,28 +15,23 @@ one `order.created` event each). An order that already exists takes the slow pat
 file twice writes nothing twice.
 """
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Prefetch
-from rest_framework import serializers
 
-from config.errors import DomainError, ErrorCode
+from config.errors import DomainError
 from inventory.models import StockLevel, StockMovement
 from inventory.services import lines_stock_reserve_new
 from orders.actors import Actor
-from orders.api.serializers import OrderInput
 from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
-from orders.import_validation import compile_validator
+from orders.import_lines import LineReader, Rejection, plain
 from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
-from orders.money import ZERO, format_amount
-from orders.services import _line_total, order_upsert
-from retailers.models import Retailer
+from orders.money import format_amount
+from orders.services import order_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -49,22 +45,6 @@ DEADLOCK_RETRIES = 3
 # tenth of it (autovacuum's own threshold, autovacuum_analyze_scale_factor).
 GROWTH_BEFORE_ANALYZE = 3
 GROWTH_ANALYZED_AT_END = 0.1
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A line that was not imported, with why, in the shape of an API problem."""
-
-    line: int
-    code: str
-    detail: str
-    errors: dict | None = None
-
-    def __str__(self):
-        text = f"line {self.line}: [{self.code}] {self.detail}"
-        if self.errors:
-            text += " " + json.dumps(self.errors, default=str, ensure_ascii=False)
-        return text
 
 
 @dataclass
@@ -85,21 +65,6 @@ class BatchResult:
         self.rejected.extend(other.rejected)
 
 
-@dataclass
-class Item:
-    """One valid line: whose order it is and the validated body."""
-
-    line: int
-    retailer: Retailer
-    external_id: str
-    data: dict
-    total: Decimal
-
-    @property
-    def status(self) -> str:
-        return self.data["fulfillment_status"] or Order.Fulfillment.UNFULFILLED
-
-
 class LineHolding(NamedTuple):
     """A new line and the units it holds, as lines_stock_reserve_new reads it."""
 
@@ -117,14 +82,7 @@ class OrderImporter:
         self.retailer_slug = retailer_slug
         self.actor = actor or Actor.system("import_orders")
         self.announce_stock = announce_stock
-        self._retailers: dict[str, Retailer | None] = {}
-        # Building a serializer deep-copies all its fields, which costs more than
-        # validating an order; the fields hold no state between validations, so one
-        # instance validates every line.
-        self._validator = OrderInput()
-        # The same validation without DRF's per-field machinery (2.5 times cheaper); it
-        # answers None for any body it is not sure of, which the serializer then checks.
-        self._validate_fast = compile_validator(self._validator)
+        self._lines = LineReader(retailer_slug=retailer_slug)
         self._planned_orders: int | None = None  # the planner's row count, when read
         self._created_since_analyze = 0
 
@@ -133,7 +91,7 @@ class OrderImporter:
         result = BatchResult()
         items = []
         for number, text in rows:
-            parsed = self._parse(number, text)
+            parsed = self._lines.read(number, text)
             if isinstance(parsed, Rejection):
                 result.rejected.append(parsed)
             else:
@@ -149,8 +107,8 @@ class OrderImporter:
         return result
 
     def finish(self, *, created: int) -> None:
-        """After the last batch, which created `created` orders in all: when that is a
-        tenth of the orders or more, the application's own queries plan on the new sizes
+        """After the last batch, which created `created` orders in all: when that is
+        more than a tenth of the orders, the application's own queries plan on the new sizes
         at once rather than when autovacuum gets to it. Below that, the statistics
         describe the tables well enough, and re-sampling millions of rows (seconds) would
         cost more than a small import itself."""
@@ -171,69 +129,6 @@ class OrderImporter:
             _refresh_statistics(LOOKED_UP)
             self._planned_orders = _planned_rows(Order) or self._created_since_analyze
             self._created_since_analyze = 0
-
-    # --- reading a line ---------------------------------------------------------------
-
-    def _parse(self, number: int, text: str) -> Item | Rejection:
-        try:
-            body = json.loads(text, parse_float=Decimal)
-        except ValueError as error:
-            return Rejection(number, ErrorCode.INVALID.value, f"Malformed JSON: {error}")
-        if not isinstance(body, dict):
-            return Rejection(number, ErrorCode.INVALID.value, "A line must be a JSON object.")
-        errors = {}
-        external_id = body.pop("external_id", None)
-        if not isinstance(external_id, str) or not external_id.strip():
-            errors["external_id"] = ["This field is required: the order's id in the storefront."]
-        elif len(external_id) > 100:
-            errors["external_id"] = ["Ensure this field has no more than 100 characters."]
-        retailer = self._retailer_for(body.pop("retailer", None), errors)
-        data = self._validate_fast(body)
-        if data is None:
-            try:
-                data = self._validator.run_validation(body)
-            except serializers.ValidationError as error:
-                errors.update(serializers.as_serializer_error(error))
-        if errors:
-            return Rejection(
-                number,
-                ErrorCode.INVALID.value,
-                f"Some fields are not valid: {', '.join(errors)}.",
-                _plain(errors),
-            )
-        # The same check as order_upsert, made here so a whole batch is never rolled
-        # back for one order.
-        total = sum((_line_total(line) for line in data["lines"]), start=data["shipping"])
-        paid = sum((payment["amount"] for payment in data["payments"]), start=ZERO)
-        if paid != total:
-            currency = data["currency"]
-            return Rejection(
-                number,
-                ErrorCode.PAYMENTS_MISMATCH.value,
-                f"Payments add up to {format_amount(paid, currency)} but the order total is "
-                f"{format_amount(total, currency)}.",
-                {"payments": ["Payments must add up to the order total."]},
-            )
-        return Item(number, retailer, external_id, data, total)
-
-    def _retailer_for(self, slug, errors) -> Retailer | None:
-        if slug is not None and not isinstance(slug, str):
-            errors["retailer"] = ["Give the retailer's slug."]
-            return None
-        if slug and self.retailer_slug and slug != self.retailer_slug:
-            errors["retailer"] = [
-                f"This line is for {slug!r} but the import is for {self.retailer_slug!r}."
-            ]
-            return None
-        slug = slug or self.retailer_slug
-        if not slug:
-            errors["retailer"] = ["No retailer: give one per line or for the whole import."]
-            return None
-        if slug not in self._retailers:
-            self._retailers[slug] = Retailer.objects.filter(slug=slug).first()
-        if self._retailers[slug] is None:
-            errors["retailer"] = [f"No retailer {slug!r}."]
-        return self._retailers[slug]
 
     # --- writing ----------------------------------------------------------------------
 
@@ -439,7 +334,7 @@ class OrderImporter:
                 )
             except DomainError as error:
                 result.rejected.append(
-                    Rejection(item.line, error.code.value, error.detail, _plain(error.errors))
+                    Rejection(item.line, error.code.value, error.detail, plain(error.errors))
                 )
                 continue
             if created:
@@ -553,10 +448,3 @@ def _refresh_statistics(models) -> None:
             cursor.execute(f"ANALYZE {tables}")
     except DatabaseError:
         logger.warning("Could not ANALYZE %s; imports may slow down as they grow.", tables)
-
-
-def _plain(errors):
-    """DRF error details as plain JSON values (lists, dicts and strings)."""
-    if errors is None:
-        return None
-    return json.loads(json.dumps(errors, default=str))
