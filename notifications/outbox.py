@@ -15,7 +15,9 @@ rest: their rows no longer exist, and the task finds nothing to send for them (s
 `notifications.sending.outbox_send`).
 """
 
+import contextvars
 import logging
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -89,12 +91,40 @@ def outbox_publish_on_commit(*, notification_ids=(), delivery_ids=()) -> None:
         )
 
 
+_send_inline = contextvars.ContextVar("outbox_send_inline", default=False)
+
+
+@contextmanager
+def outbox_sent_inline():
+    """Inside this block, rows are sent by this process right after their transaction
+    commits, instead of by a new task.
+
+    For worker tasks whose change ends in messages (a refund that succeeded tells the
+    customer and the webhooks): the rows go out just as a `send_outbox` task would send
+    them, without a publish and a task delivery per change. Nothing is lost if the
+    worker dies meanwhile: the rows are pending, and the sweeps send them.
+    """
+    token = _send_inline.set(True)
+    try:
+        yield
+    finally:
+        _send_inline.reset(token)
+
+
 def _publish(notification_ids=(), delivery_ids=()) -> None:
     # A broker outage must not fail the web request that already committed: the rows
     # are pending in the database and the sweeps send them when the broker is back.
     from notifications import tasks
 
     if not (notification_ids or delivery_ids):
+        return
+    if _send_inline.get():
+        from notifications.sending import outbox_send
+
+        try:
+            outbox_send(notification_ids=list(notification_ids), delivery_ids=list(delivery_ids))
+        except Exception:
+            log.exception("sending %s, %s failed; the sweep will", notification_ids, delivery_ids)
         return
     try:
         tasks.send_outbox.delay(list(notification_ids), list(delivery_ids))

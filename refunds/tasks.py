@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from notifications.outbox import outbox_sent_inline
 from refunds import services
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,9 @@ MAX_RETRIES = 20
 def refund_execute(self, refund_id: int) -> None:
     """Make one gateway attempt for the refund; after a transient failure, run again
     when the service says the next attempt is due. Safe to deliver twice."""
-    retry_in = services.refund_execute(refund_id=refund_id)
+    # The messages and webhooks of the outcome go out from here, after it commits.
+    with outbox_sent_inline():
+        retry_in = services.refund_execute(refund_id=refund_id)
     if retry_in is None:
         return
     try:
@@ -38,7 +41,8 @@ def refunds_execute(refund_ids: list[int]) -> None:
     """
     for refund_id in refund_ids:
         try:
-            retry_in = services.refund_execute(refund_id=refund_id)
+            with outbox_sent_inline():
+                retry_in = services.refund_execute(refund_id=refund_id)
         except Exception:
             logger.exception("refund %s: attempt failed; left to the sweep", refund_id)
             continue

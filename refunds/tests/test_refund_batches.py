@@ -71,3 +71,24 @@ def test_a_batch_delivered_twice_moves_money_once(approve, enqueued):
 
     assert SandboxGatewayCall.objects.filter(money_moved=True).count() == 2
     assert SandboxGatewayCall.objects.count() == 2
+
+
+def test_a_refund_task_sends_what_its_outcome_tells_without_another_task(approve, monkeypatch):
+    from notifications import tasks as notification_tasks
+    from notifications.models import Notification
+
+    handed_over = []
+    monkeypatch.setattr(
+        notification_tasks.send_outbox, "delay", lambda *ids: handed_over.append(ids)
+    )
+
+    # When a refund is executed by its task and succeeds
+    cancellation = approve(payments=[payment("ch_1", "25.00")])
+
+    # Then the customer's "refund issued" message went out from that task, once, and no
+    # other task was needed for it
+    refund = Refund.objects.get(cancellation=cancellation)
+    assert refund.status == "succeeded"
+    message = Notification.objects.get(event_type="refund.succeeded")
+    assert (message.status, message.attempts) == ("sent", 1)
+    assert not any(message.pk in notification_ids for notification_ids, _d in handed_over)
