@@ -217,7 +217,7 @@ def _case_page(request, pk, *, bound=None, status=200):
 def case_preview(request, pk):
     """The refund preview for the quantities being edited (htmx), writing nothing."""
     viewer = request.viewer
-    cancellation = case_load(viewer, pk)
+    cancellation = case_load(viewer, pk, refunds=False)
     form = case_forms.ApproveForm(request.GET, cancellation=cancellation)
     policy = policy_current(retailer=cancellation.retailer)
     if form.is_valid():
