@@ -1,6 +1,7 @@
 """Small display helpers for the agent screens: exact money and time left, and the
 queue's rows."""
 
+from datetime import datetime
 from functools import cache
 from html import escape
 
@@ -98,7 +99,7 @@ def format_moment(moment, format_string: str) -> str:
     if moment is None or moment == "":
         return ""
     parts = _moment_parts(format_string)
-    if parts is None:
+    if parts is None or not isinstance(moment, datetime):
         return date_filter(moment, format_string)
     return "".join([part if isinstance(part, str) else part(moment) for part in parts])
 

@@ -96,3 +96,5 @@ def test_screen_dates_read_as_djangos_date_filter_writes_them():
             assert format_moment(moment, format_string) == date(moment, format_string)
     assert format_moment(start, "N jS") == date(start, "N jS")  # not ours: the filter's
     assert format_moment(None, "j M") == ""
+    assert format_moment("not a date", "j M") == date("not a date", "j M") == ""
+    assert format_moment(start.date(), "j M Y") == date(start.date(), "j M Y")
