@@ -91,6 +91,36 @@ def outbox_publish_on_commit(*, notification_ids=(), delivery_ids=()) -> None:
         )
 
 
+# Other apps' work that follows a commit, run by the same task as its outbox rows:
+# name -> runner(ids). An approval's refunds go out in the task that sends its e-mail
+# and webhooks (after them, so the customer hears "approved" before "refunded").
+_work_runners: dict = {}
+
+
+def outbox_work_register(name: str, runner) -> None:
+    """Let `outbox_work_on_commit(name, ids)` run `runner(ids)` in a worker."""
+    _work_runners[name] = runner
+
+
+def outbox_work_on_commit(name: str, ids) -> None:
+    """Run the registered `name` work on `ids` once this transaction commits, in the
+    one task that also carries the transaction's outbox rows."""
+    commit_batch("outbox", _publish, **{name: list(ids)})
+
+
+def outbox_work_run(work: dict) -> None:
+    """Run after-commit work in a worker; one kind failing does not stop the others."""
+    for name, ids in (work or {}).items():
+        runner = _work_runners.get(name)
+        if runner is None:
+            log.error("no runner for after-commit work %s (%s); the sweeps will", name, ids)
+            continue
+        try:
+            runner(ids)
+        except Exception:
+            log.exception("after-commit work %s (%s) failed; the sweeps will", name, ids)
+
+
 _send_inline = contextvars.ContextVar("outbox_send_inline", default=False)
 
 
@@ -111,27 +141,34 @@ def outbox_sent_inline():
         _send_inline.reset(token)
 
 
-def _publish(notification_ids=(), delivery_ids=()) -> None:
+def _publish(notification_ids=(), delivery_ids=(), **work) -> None:
     # A broker outage must not fail the web request that already committed: the rows
     # are pending in the database and the sweeps send them when the broker is back.
     from notifications import tasks
 
-    if not (notification_ids or delivery_ids):
+    notification_ids, delivery_ids = list(notification_ids), list(delivery_ids)
+    work = {name: list(ids) for name, ids in work.items() if ids}
+    if not (notification_ids or delivery_ids or work):
         return
     if _send_inline.get():
         from notifications.sending import outbox_send
 
         try:
-            outbox_send(notification_ids=list(notification_ids), delivery_ids=list(delivery_ids))
+            outbox_send(notification_ids=notification_ids, delivery_ids=delivery_ids)
         except Exception:
             log.exception("sending %s, %s failed; the sweep will", notification_ids, delivery_ids)
+        outbox_work_run(work)
         return
     try:
-        tasks.send_outbox.delay(list(notification_ids), list(delivery_ids))
+        if work:
+            tasks.send_outbox.delay(notification_ids, delivery_ids, work)
+        else:
+            tasks.send_outbox.delay(notification_ids, delivery_ids)
     except Exception:
         log.warning(
-            "enqueue send_outbox(%s, %s) failed; the sweep will",
+            "enqueue send_outbox(%s, %s, %s) failed; the sweep will send them again",
             notification_ids,
             delivery_ids,
+            work,
             exc_info=True,
         )

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.models import Notification, WebhookDelivery
+from notifications.outbox import outbox_work_run
 from notifications.sending import CLAIM_LEASE, notification_send, outbox_send, webhook_deliver
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,18 @@ SWEEP_CHUNK = 20
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def send_outbox(notification_ids: list[int], delivery_ids: list[int]) -> dict:
-    """Send the rows one transaction wrote (or a sweep found due), one after the other.
+def send_outbox(notification_ids: list[int], delivery_ids: list[int], work=None) -> dict:
+    """Send the rows one transaction wrote (or a sweep found due), one after the other,
+    then run the other work that followed the commit (`work`: {name: ids}, e.g. the
+    approval's refunds; see `notifications.outbox.outbox_work_on_commit`).
 
     Each row is claimed, sent and recorded on its own, exactly as the single-row tasks
     do, so a batch cut short loses nothing (the rest stay pending for the sweep) and a
     batch delivered twice sends nothing twice. Ids whose rows are gone are skipped.
     """
-    return outbox_send(notification_ids=notification_ids, delivery_ids=delivery_ids)
+    outcomes = outbox_send(notification_ids=notification_ids, delivery_ids=delivery_ids)
+    outbox_work_run(work)
+    return outcomes
 
 
 # The single-row tasks stay registered: messages queued before the batch task existed

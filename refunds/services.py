@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import DomainError, ErrorCode
-from notifications.outbox import commit_batch
+from notifications.outbox import outbox_work_on_commit, outbox_work_register
 from notifications.services import event_emit
 from orders.actors import Actor
 from orders.models import Payment
@@ -94,16 +94,22 @@ def refunds_enqueue(refund_ids) -> bool:
 
 
 def refund_enqueue_on_commit(refund_id: int) -> None:
-    """Execute the refund once this transaction commits, with the others it wrote.
+    """Execute the refund once this transaction commits.
 
     All the refunds one transaction writes (an approval of a split-tender order writes
-    one per payment) go to a worker in one task message.
+    one per payment) go to a worker in the one task that also sends the transaction's
+    messages and webhooks, after them.
     """
-    commit_batch("refunds", _refunds_publish, refund_ids=[refund_id])
+    outbox_work_on_commit("refund_ids", [refund_id])
 
 
-def _refunds_publish(refund_ids=()) -> None:
-    refunds_enqueue(refund_ids)
+def _refunds_run(refund_ids) -> None:
+    from refunds.tasks import refunds_execute_now
+
+    refunds_execute_now(refund_ids)
+
+
+outbox_work_register("refund_ids", _refunds_run)
 
 
 def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:

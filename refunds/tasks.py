@@ -39,6 +39,11 @@ def refunds_execute(refund_ids: list[int]) -> None:
     moves no money twice. One that fails transiently is handed to its own
     `refund_execute` task, due when its next attempt is.
     """
+    refunds_execute_now(refund_ids)
+
+
+def refunds_execute_now(refund_ids) -> None:
+    """The body of `refunds_execute`, for a task that already runs (after a commit)."""
     for refund_id in refund_ids:
         try:
             with outbox_sent_inline():

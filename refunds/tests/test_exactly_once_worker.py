@@ -104,12 +104,12 @@ def test_a_refund_approved_while_the_broker_is_down_goes_out_once_it_is_back(
 ):
     # given the broker is unreachable from the web process
     order = make_order(payments=[payment("ch_ok", "25.00")])
-    with broker_unreachable(live_celery), caplog.at_level(logging.WARNING, "refunds.services"):
+    with broker_unreachable(live_celery), caplog.at_level(logging.WARNING):
         # when a request is approved
         refund = approve(order)
 
     # then the approval committed its pending refund, and nothing went out
-    assert "the sweep will send it again" in caplog.text
+    assert "the sweep will send them again" in caplog.text
     refund.refresh_from_db()
     assert (refund.status, refund.attempts, refund.amount) == ("pending", 0, Decimal("25.00"))
     assert SandboxGatewayCall.objects.count() == 0

@@ -17,14 +17,16 @@ TWO_TENDERS = [
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """The refund tasks handed to the broker; each still runs (eagerly)."""
+    """The tasks handed to the broker, as (task, args); each still runs (eagerly)."""
+    from notifications import tasks as notification_tasks
+
     calls = []
-    for task in (tasks.refund_execute, tasks.refunds_execute):
+    for task in (tasks.refund_execute, tasks.refunds_execute, notification_tasks.send_outbox):
         real = task.delay
 
-        def spy(ids, task=task, real=real):
-            calls.append((task.name.rsplit(".", 1)[-1], ids))
-            return real(ids)
+        def spy(*args, task=task, real=real):
+            calls.append((task.name.rsplit(".", 1)[-1], args))
+            return real(*args)
 
         monkeypatch.setattr(task, "delay", spy)
     return calls
@@ -36,7 +38,7 @@ def test_an_approval_of_a_split_tender_order_sends_one_task_for_both_refunds(app
 
     # Then both refunds went to a worker in one task, and both succeeded once
     refunds = list(Refund.objects.filter(cancellation=cancellation).order_by("pk"))
-    assert enqueued == [("refunds_execute", [r.pk for r in refunds])]
+    assert enqueued == [("send_outbox", ([], [], {"refund_ids": [r.pk for r in refunds]}))]
     assert {r.status for r in refunds} == {"succeeded"}
     assert SandboxGatewayCall.objects.filter(money_moved=True).count() == 2
 
@@ -73,22 +75,16 @@ def test_a_batch_delivered_twice_moves_money_once(approve, enqueued):
     assert SandboxGatewayCall.objects.count() == 2
 
 
-def test_a_refund_task_sends_what_its_outcome_tells_without_another_task(approve, monkeypatch):
-    from notifications import tasks as notification_tasks
+def test_a_refund_task_sends_what_its_outcome_tells_without_another_task(approve, enqueued):
     from notifications.models import Notification
 
-    handed_over = []
-    monkeypatch.setattr(
-        notification_tasks.send_outbox, "delay", lambda *ids: handed_over.append(ids)
-    )
-
-    # When a refund is executed by its task and succeeds
+    # When a refund is executed by a worker and succeeds
     cancellation = approve(payments=[payment("ch_1", "25.00")])
 
-    # Then the customer's "refund issued" message went out from that task, once, and no
-    # other task was needed for it
+    # Then the customer's "refund issued" message went out from that same task, once:
+    # the only task was the one that carried the refund
     refund = Refund.objects.get(cancellation=cancellation)
     assert refund.status == "succeeded"
     message = Notification.objects.get(event_type="refund.succeeded")
     assert (message.status, message.attempts) == ("sent", 1)
-    assert not any(message.pk in notification_ids for notification_ids, _d in handed_over)
+    assert enqueued == [("send_outbox", ([], [], {"refund_ids": [refund.pk]}))]
