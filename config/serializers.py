@@ -13,6 +13,9 @@ from orders.money import (
     minor_digits,
 )
 
+# Amounts below 10^11 fit the money columns (MAX_DIGITS with DECIMAL_PLACES decimals).
+MONEY_LIMIT = Decimal(10) ** 11
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, naming them, instead of silently ignoring them."""
@@ -55,7 +58,7 @@ class MoneyField(serializers.Field):
             Decimal(1).scaleb(-DECIMAL_PLACES)
         ):
             self.fail("precision")
-        if amount >= Decimal(10) ** 11:
+        if amount >= MONEY_LIMIT:
             self.fail("too_large")
         return amount
 

@@ -58,7 +58,10 @@ class StockMovement(models.Model):
         ADJUST = "adjust", "Adjust"
 
     retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
-    level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
+    # No index of its own: movement_level_recent (level, -created_at) serves it.
+    level = models.ForeignKey(
+        StockLevel, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     quantity = models.IntegerField(help_text="Units moved; the deltas say in which direction.")
     on_hand_delta = models.IntegerField(default=0)

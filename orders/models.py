@@ -73,7 +73,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the unique (order, external_id) constraint serves lookups by order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     external_id = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     sku = models.CharField(max_length=100)
@@ -117,7 +118,10 @@ class OrderLine(models.Model):
 class Payment(models.Model):
     """A tender the customer paid with; refunds go back to it, capped at what it captured."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    # No index of its own: the unique (order, external_id) constraint serves lookups by order.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="payments", db_index=False
+    )
     external_id = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     method = models.CharField(max_length=50)
