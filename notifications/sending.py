@@ -57,11 +57,12 @@ def webhook_retry_delay(attempts: int) -> timedelta | None:
     return timedelta(seconds=base * random.uniform(0.9, 1.1))  # jitter spreads a stampede
 
 
-def _claim(model, pk, prepare=None, related=()):
+def _claim(model, pk, prepare=None, related=(), fields=None):
     """Lock the row, and claim it when pending, due and not held; else None.
 
     `prepare(row)` runs under the lock before the claim is saved (it may fill fields).
-    `related` are read in the same statement (only the row itself is locked).
+    `related` are read in the same statement (only the row itself is locked); `fields`
+    are the ones the claim and `prepare` may change (all when None).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -77,7 +78,7 @@ def _claim(model, pk, prepare=None, related=()):
         row.claimed_at = now
         if prepare is not None:
             prepare(row)
-        row.save()
+        row.save(update_fields=fields)
         return row
 
 
@@ -164,6 +165,19 @@ def _render(notification) -> None:
 
 # Read with the claim: everything rendering and sending a message asks of its row.
 MESSAGE_RELATED = ("retailer__branding", "order", "customer")
+# What claiming and rendering a message change (the rest, its JSON data above all, is
+# not written again).
+MESSAGE_CLAIMED = (
+    "attempts",
+    "claimed_at",
+    "subject",
+    "body_text",
+    "body_html",
+    "language",
+    "status",
+    "last_error",
+    "updated_at",
+)
 
 
 def notification_send(*, notification_id: int) -> str:
@@ -184,7 +198,9 @@ def notification_send(*, notification_id: int) -> str:
             notification.last_error = render_error[0]
             notification.claimed_at = None
 
-    notification = _claim(Notification, notification_id, prepare, related=MESSAGE_RELATED)
+    notification = _claim(
+        Notification, notification_id, prepare, related=MESSAGE_RELATED, fields=MESSAGE_CLAIMED
+    )
     if notification is None:
         return "skipped"
     if render_error:
