@@ -1,7 +1,9 @@
 """Where a request's time goes, measured in-process: CPU per request, SQL per request.
 
 Wall-clock figures on a shared 2-core machine move with the neighbours' load; CPU time
-and query counts of one process do not, so this is what to watch while optimising:
+and query counts of one process do not, so this is what to watch while optimising. The
+database's CPU for the same requests is read from its backend's /proc/<pid>/schedstat
+(PostgreSQL on this machine):
 
     python -m bench.run --scale 0.01 --keep-db        # leaves rescind_bench in place
     DATABASE_URL=postgres://.../rescind_bench REDIS_URL=redis://127.0.0.1:6379/14 \
@@ -41,6 +43,16 @@ from retailers.models import Retailer  # noqa: E402
 from retailers.services import api_key_create  # noqa: E402
 
 
+def _backend_cpu_seconds() -> float:
+    """CPU time of this connection's PostgreSQL backend (same machine), from the kernel's
+    scheduler statistics: what the database spent on our statements, commits included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with open(f"/proc/{pid}/schedstat") as stats:
+        return int(stats.read().split()[0]) / 1e9
+
+
 def measure(name, requests, *, n, cprofile=False, queries=False, sort="cumulative", restrict=""):
     """Run the first request once (warm), then n more; print CPU ms and SQL per request."""
     first = requests[0]()
@@ -57,6 +69,7 @@ def measure(name, requests, *, n, cprofile=False, queries=False, sort="cumulativ
     with connection.execute_wrapper(record):
         requests[1]()
     profiler = cProfile.Profile(time.process_time) if cprofile else None
+    db_cpu = _backend_cpu_seconds()
     cpu, wall = time.process_time(), time.perf_counter()
     statuses = Counter()
     if profiler:
@@ -66,9 +79,11 @@ def measure(name, requests, *, n, cprofile=False, queries=False, sort="cumulativ
     if profiler:
         profiler.disable()
     done = len(requests[2 : 2 + n]) or 1
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    db_cpu = _backend_cpu_seconds() - db_cpu
     print(
-        f"{name:<22} {(time.process_time() - cpu) / done * 1000:7.2f} ms CPU "
-        f"{(time.perf_counter() - wall) / done * 1000:7.2f} ms wall "
+        f"{name:<22} {cpu / done * 1000:7.2f} ms CPU {db_cpu / done * 1000:6.2f} ms db CPU "
+        f"{wall / done * 1000:7.2f} ms wall "
         f"{len(captured):3d} queries  statuses {dict(statuses) or status}"
     )
     if queries:
