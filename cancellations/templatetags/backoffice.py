@@ -189,3 +189,74 @@ def _queue_row(row: dict, csrf_input: str) -> str:
         f'\n  <td class="nowrap">{assigned}</td>'
         "\n</tr>"
     )
+
+
+def _text(value) -> str:
+    """A value as `{{ value }}` writes it: escaped unless already marked safe."""
+    return str(conditional_escape(value))
+
+
+@register.simple_tag
+def timeline_rows(events, case_pk) -> str:
+    """The case page's timeline (`<li>` per event), written here rather than by a
+    template loop: an order's events are the page's longest loop, at about 25 template
+    nodes each. Same markup as the loop it replaced; every value is escaped."""
+    return mark_safe("".join([_timeline_row(event, case_pk) for event in events]))
+
+
+def _timeline_row(event, case_pk) -> str:
+    kind = event.kind or ""
+    on_request = event.subject_type == "cancellationrequest"
+    if on_request and event.subject_id == case_pk:
+        whose = "mine"
+    elif on_request:
+        whose = "other"
+    else:
+        whose = ""
+    if kind == "cancellation.note":
+        look = "note"
+    elif kind == "cancellation.customer_contacted":
+        look = "message"
+    elif kind == "cancellation.needs_attention":
+        look = "attention"
+    elif event.to_state:
+        look = "state"
+    elif "refund" in kind:
+        look = "refund"
+    else:
+        look = ""
+    created_at = timezone.template_localtime(event.created_at)
+    transition = ""
+    if event.from_state or event.to_state:
+        transition = (
+            '<span class="transition muted"> · '
+            f"{_text(humanize_code(event.from_state) or 'new')} → "
+            f"{_text(humanize_code(event.to_state))}</span>"
+        )
+    other_request = ""
+    if on_request and event.subject_id != case_pk:
+        other_request = f'<span class="faint"> · request #{_text(event.subject_id)}</span>'
+    body = ""
+    if kind == "cancellation.customer_contacted":
+        data = event.data
+        text = data.get("body") if isinstance(data, dict) else None
+        if text:
+            body = f'<p class="msg muted" style="white-space:pre-line">{_text(text)}</p>'
+    return (
+        f'\n        <li class="{whose} {look}">'
+        "\n          <div>"
+        f'\n            <div class="when" title="{format_moment(created_at, "D j M Y, H:i:s")}">'
+        f"{format_moment(created_at, 'j M, H:i')}</div>"
+        f'\n            <div class="who">{_text(event.actor_label)}</div>'
+        "\n          </div>"
+        "\n          <div>"
+        f'\n            <div><span class="dot"></span><b>{_text(event_title(kind))}</b>'
+        f"\n              {transition}"
+        f"\n              {other_request}"
+        "\n            </div>"
+        f'\n            <p class="msg">{_text(event.message)}</p>'
+        f"\n            {body}"
+        "\n          </div>"
+        "\n        </li>"
+        "\n        "
+    )
