@@ -260,3 +260,63 @@ def _timeline_row(event, case_pk) -> str:
         "\n        </li>"
         "\n        "
     )
+
+
+@register.simple_tag
+def order_line_rows(rows, *, decide, preview, preview_url, currency) -> str:
+    """The case page's order lines (`<tr>` per line, with the approve form's units to
+    cancel), written here rather than by a template loop of about 30 nodes per line.
+    Same markup as the loop it replaced; every value is escaped."""
+    return mark_safe(
+        "".join([_order_line_row(row, decide, preview, preview_url, currency) for row in rows])
+    )
+
+
+def _order_line_row(row: dict, decide, preview, preview_url, currency) -> str:
+    line = row["line"]
+    sku = _text(line.sku)
+    final_sale = ' <span class="badge state-rejected">Final sale</span>' if line.final_sale else ""
+    cells = (
+        f'\n            <tr class="{"" if row["requested"] else "not-requested"}">'
+        "\n              <td>"
+        f'\n                <span class="mono">{sku}</span>{final_sale}'
+        f'\n                <div class="line-title">{_text(line.title)}</div>'
+        "\n              </td>"
+        f'\n              <td class="num">{_text(line.quantity)}</td>'
+        f'\n              <td class="num">{_text(line.cancelled_quantity or "—")}</td>'
+        f'\n              <td class="num">{_text(line.active_quantity)}</td>'
+        f'\n              <td class="num">{_text(row["requested"] or "—")}</td>'
+        "\n              "
+    )
+    if decide:
+        field = row["field"]
+        if field:
+            errors = field.errors
+            error_list = (
+                f'<div class="errorlist">{" ".join([_text(e) for e in errors])}</div>'
+                if errors
+                else ""
+            )
+            cells += (
+                f'\n                <td class="num" hx-get="{_text(preview_url)}"'
+                ' hx-trigger="input delay:300ms" hx-include="[form=\'approve-form\']"'
+                ' hx-target="#approve-preview" hx-swap="outerHTML">'
+                f'\n                  <label class="sr-only" for="{_text(field.id_for_label)}">'
+                f"Units of {sku} to cancel</label>{_text(field)}{error_list}"
+            )
+        else:
+            cells += (
+                '\n                <td class="num" >'
+                '\n                  <span class="faint">—</span>'
+            )
+        cells += "\n                </td>\n              "
+    cells += (
+        f'\n              <td class="num">{_text(money(line.total, currency))}</td>\n              '
+    )
+    if not preview:
+        refund = row["refund"]
+        shown = (
+            _text(money(refund, currency)) if refund is not None else '<span class="faint">—</span>'
+        )
+        cells += f'<td class="num">{shown}</td>'
+    return cells + "\n            </tr>\n            "

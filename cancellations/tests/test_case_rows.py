@@ -5,9 +5,15 @@ gateways and rules escaped."""
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from django.template import engines
 
-from orders.models import OrderEvent
+from cancellations.tests import backoffice_fixtures
+from orders.models import OrderEvent, OrderLine
+
+agent_client = backoffice_fixtures.agent_client
+manager_client = backoffice_fixtures.manager_client
+open_case = backoffice_fixtures.open_case
 
 # The timeline loop as case.html wrote it before `timeline_rows`.
 TIMELINE_LOOP = (
@@ -108,3 +114,57 @@ def test_timeline_rows_escape_gateway_and_customer_text():
     assert "Gateway &lt;acme&gt; &amp; &#x27;co&#x27;" in written
     assert "Hi &lt;b&gt;there&lt;/b&gt;\nline two &amp; more" in written
     assert "not shown" not in written
+
+
+# --- the order lines -------------------------------------------------------------------
+
+ORDER_LINES_LOOP = (
+    "{% load backoffice %}{% with currency=order.currency %}"
+    + (Path(__file__).parent / "case_order_lines_loop.html").read_text()
+    + "{% endwith %}"
+)
+THREE_LINES = (("l1", "TEE", 3, "10.00"), ("l2", "CAP", 1, "22.00"), ("l3", "SOCK", 2, "5.50"))
+
+
+def _case_with_html_in_lines(open_case):
+    case = open_case("ord-1", lines=THREE_LINES, requested=[{"line": "l1", "quantity": 2}])
+    OrderLine.objects.filter(external_id="l1").update(
+        title='<img src=x onerror="alert(1)"> & co', final_sale=False
+    )
+    OrderLine.objects.filter(external_id="l2").update(sku="<b>CAP</b>", cancelled_quantity=1)
+    OrderLine.objects.filter(external_id="l3").update(final_sale=True)
+    return case
+
+
+def _old_loop(response) -> str:
+    return engines["django"].from_string(ORDER_LINES_LOOP).render(response.context[-1].flatten())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["agent_client", "manager_client"])
+def test_order_line_rows_write_the_markup_of_the_template_loop(open_case, who, request):
+    case = _case_with_html_in_lines(open_case)
+
+    response = request.getfixturevalue(who).get(f"/queue/cases/{case.pk}/")
+
+    page = response.content.decode()
+    old = _old_loop(response)
+    assert old.count("<tr") == 3 and 'class="not-requested"' in old
+    assert ("hx-get=" in old) is (who == "agent_client")
+    assert old in page
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co" in page
+    assert "&lt;b&gt;CAP&lt;/b&gt;" in page
+
+
+@pytest.mark.django_db
+def test_order_line_rows_show_the_units_refused_with_the_old_markup(open_case, agent_client):
+    case = _case_with_html_in_lines(open_case)
+
+    response = agent_client.post(f"/queue/cases/{case.pk}/approve/", {"qty_l1": "4"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    old = _old_loop(response)
+    assert 'class="errorlist"' in old
+    assert old in page
