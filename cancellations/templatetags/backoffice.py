@@ -320,3 +320,47 @@ def _order_line_row(row: dict, decide, preview, preview_url, currency) -> str:
         )
         cells += f'<td class="num">{shown}</td>'
     return cells + "\n            </tr>\n            "
+
+
+@register.simple_tag
+def past_request_rows(requests) -> str:
+    """The customer panel's past requests (`customer_history`), one `<li>` each, as the
+    template loop wrote them; every value is escaped."""
+    return mark_safe("".join([_past_request_row(past) for past in requests]))
+
+
+def _past_request_row(past: dict) -> str:
+    created_at = timezone.template_localtime(past["created_at"])
+    return (
+        "\n          <li>"
+        f'\n            <a href="{_text(past.get("url", ""))}">#{_text(past["pk"])}</a>'
+        f'\n            <span class="mono faint">{_text(past["order_external_id"])}</span>'
+        f'\n            <span class="badge state-{_text(past["status"])}">'
+        f"{_text(past['status_label'])}</span>"
+        f'\n            <span class="right faint" title="{format_moment(created_at, "j M Y")}">'
+        f"{format_moment(created_at, 'j M')}</span>"
+        "\n          </li>"
+        "\n        "
+    )
+
+
+@register.simple_tag
+def other_order_rows(orders) -> str:
+    """The customer panel's other orders (`customer_history`), one `<li>` each, as the
+    template loop wrote them; every value is escaped."""
+    return mark_safe("".join([_other_order_row(other) for other in orders]))
+
+
+def _other_order_row(other: dict) -> str:
+    placed_at = timezone.template_localtime(other["placed_at"])
+    currency = other["currency"]
+    return (
+        "\n          <li>"
+        f'\n            <span class="mono">{_text(other["external_id"])}</span>'
+        f'\n            <span class="faint">{format_moment(placed_at, "j M")} · '
+        f"{_text(str(other['fulfillment_label']).lower())}</span>"
+        f'\n            <span class="right num">{_text(money(other["total"], currency))} '
+        f"{_text(currency)}</span>"
+        "\n          </li>"
+        "\n        "
+    )

@@ -3,6 +3,7 @@ get exactly the markup the template loops gave, with every value from customers,
 gateways and rules escaped."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,77 @@ def test_order_line_rows_show_the_units_refused_with_the_old_markup(open_case, a
     old = _old_loop(response)
     assert 'class="errorlist"' in old
     assert old in page
+
+
+# --- the customer's history ------------------------------------------------------------
+
+HISTORY_LOOPS = (Path(__file__).parent / "customer_history_loops.html").read_text()
+
+
+def _history():
+    moment = datetime(2026, 1, 30, 23, 59, tzinfo=UTC)
+    return {
+        "requests": [
+            {
+                "pk": 12,
+                "status": "rejected",
+                "status_label": "Rejected <b>",
+                "created_at": moment,
+                "order_external_id": '<img src=x onerror="alert(1)">',
+                "url": "/queue/cases/12/?a=1&b=2",
+            },
+            {
+                "pk": 1234,
+                "status": "approved",
+                "status_label": "Approved",
+                "created_at": moment,
+                "order_external_id": "ord-2",
+                "url": "/queue/cases/1234/",
+            },
+        ],
+        "orders": [
+            {
+                "pk": 5,
+                "external_id": "ord-<3>",
+                "placed_at": moment,
+                "fulfillment_status": "shipped",
+                "fulfillment_label": "Shipped & 'Sent'",
+                "total": Decimal("1234.50"),
+                "currency": "USD",
+            },
+            {
+                "pk": 6,
+                "external_id": "ord-6",
+                "placed_at": moment,
+                "fulfillment_status": "unfulfilled",
+                "fulfillment_label": "Unfulfilled",
+                "total": Decimal("1500"),
+                "currency": "JPY",
+            },
+        ],
+    }
+
+
+def test_history_rows_write_the_markup_of_the_template_loops():
+    history = _history()
+    expected = _render(HISTORY_LOOPS, history=history)
+    written = _render(
+        "{% load backoffice %}{% past_request_rows history.requests %}|"
+        "{% other_order_rows history.orders %}\n",
+        history=history,
+    )
+    assert written == expected
+    assert written.count("<li>") == 4
+
+
+def test_history_rows_escape_what_the_customer_and_retailer_wrote():
+    written = _render(
+        "{% load backoffice %}{% past_request_rows history.requests %}"
+        "{% other_order_rows history.orders %}",
+        history=_history(),
+    )
+    assert "<img" not in written and "<b>" not in written and "<3>" not in written
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in written
+    assert "shipped &amp; &#x27;sent&#x27;" in written
+    assert 'href="/queue/cases/12/?a=1&amp;b=2"' in written
+    assert "1,234.50 USD" in written
