@@ -364,3 +364,20 @@ def _other_order_row(other: dict) -> str:
         "\n          </li>"
         "\n        "
     )
+
+
+@register.simple_tag
+def macro_options(macros) -> str:
+    """The canned replies' `<option>`s (each carries its rendered subject and body for
+    the page's script), as the template loop wrote them; every value is escaped."""
+    return mark_safe("".join([_macro_option(macro) for macro in macros]))
+
+
+def _macro_option(macro: dict) -> str:
+    selected = " selected" if macro.get("selected") else ""
+    return (
+        f'\n                <option value="{_text(macro["pk"])}"'
+        f' data-subject="{_text(macro["subject"])}" data-body="{_text(macro["body"])}"'
+        f"{selected}>{_text(macro['name'])}</option>"
+        "\n              "
+    )

@@ -243,3 +243,30 @@ def test_history_rows_escape_what_the_customer_and_retailer_wrote():
     assert "shipped &amp; &#x27;sent&#x27;" in written
     assert 'href="/queue/cases/12/?a=1&amp;b=2"' in written
     assert "1,234.50 USD" in written
+
+
+# --- the canned replies ----------------------------------------------------------------
+
+MACRO_LOOP = (Path(__file__).parent / "macro_options_loop.html").read_text()
+MACROS = [
+    {
+        "pk": 3,
+        "name": "Refund <on its way>",
+        "subject": 'Your order "A&B"',
+        "body": "Hi <script>x()</script>,\nit's done.",
+    },
+    {"pk": 4, "name": "Plain", "subject": "", "body": "", "selected": True},
+]
+
+
+def test_macro_options_write_the_markup_of_the_template_loop():
+    written = _render("{% load backoffice %}{% macro_options macros %}\n", macros=MACROS)
+    assert written == _render(MACRO_LOOP, macros=MACROS)
+    assert written.count("<option") == 2 and "selected>Plain" in written
+
+
+def test_macro_options_escape_what_the_retailer_wrote():
+    written = _render("{% load backoffice %}{% macro_options macros %}", macros=MACROS)
+    assert "<script>" not in written and "<on" not in written
+    assert 'data-subject="Your order &quot;A&amp;B&quot;"' in written
+    assert "&lt;script&gt;x()&lt;/script&gt;,\nit&#x27;s done." in written
