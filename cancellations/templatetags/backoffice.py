@@ -381,3 +381,38 @@ def _macro_option(macro: dict) -> str:
         f"{selected}>{_text(macro['name'])}</option>"
         "\n              "
     )
+
+
+@register.simple_tag
+def preview_line_rows(quote_lines, currency) -> str:
+    """The refund preview's lines (units and refund per SKU), as the template loop wrote
+    them; every value is escaped."""
+    return mark_safe(
+        "".join(
+            [
+                f'\n            <tr><td class="mono">{_text(lr.line.sku)}</td>'
+                f'<td class="num">{_text(lr.quantity)}</td>'
+                f'<td class="num">{_text(money(lr.amount, currency))}</td></tr>\n          '
+                for lr in quote_lines
+            ]
+        )
+    )
+
+
+@register.simple_tag
+def preview_allocation_rows(allocations, currency) -> str:
+    """The refund preview's payments (what goes back to which), as the template loop
+    wrote them, or its "Nothing to refund." row; every value is escaped."""
+    rows = [
+        f"\n            <tr><td>{_text(humanize_code(allocation.payment.method))} "
+        f'<span class="faint mono">{_text(allocation.payment.external_id)}</span></td>'
+        f'<td class="num">{_text(money(allocation.amount, currency))}</td></tr>\n          '
+        for allocation in allocations
+    ]
+    if not rows:
+        return mark_safe(
+            "\n            "
+            '<tr><td colspan="2" class="muted">Nothing to refund.</td></tr>'
+            "\n          "
+        )
+    return mark_safe("".join(rows))

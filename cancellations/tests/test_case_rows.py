@@ -5,6 +5,7 @@ gateways and rules escaped."""
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.template import engines
@@ -270,3 +271,42 @@ def test_macro_options_escape_what_the_retailer_wrote():
     assert "<script>" not in written and "<on" not in written
     assert 'data-subject="Your order &quot;A&amp;B&quot;"' in written
     assert "&lt;script&gt;x()&lt;/script&gt;,\nit&#x27;s done." in written
+
+
+# --- the refund preview ----------------------------------------------------------------
+
+PREVIEW_LOOPS = (Path(__file__).parent / "refund_preview_loops.html").read_text()
+PREVIEW_TAGS = (
+    "{% load backoffice %}{% preview_line_rows quote.lines currency %}|"
+    "{% preview_allocation_rows quote.allocations currency %}\n"
+)
+
+
+def _quote(allocations=True):
+    line = SimpleNamespace(sku="<i>TEE</i>")
+    payment = SimpleNamespace(method="gift_card", external_id='pay-"1"&2')
+    return SimpleNamespace(
+        lines=[
+            SimpleNamespace(line=line, quantity=2, amount=Decimal("1020.00")),
+            SimpleNamespace(line=SimpleNamespace(sku="CAP"), quantity=1, amount=Decimal("5")),
+        ],
+        allocations=[SimpleNamespace(payment=payment, amount=Decimal("1025.00"))]
+        if allocations
+        else [],
+    )
+
+
+@pytest.mark.parametrize("allocations", [True, False])
+def test_preview_rows_write_the_markup_of_the_template_loops(allocations):
+    context = {"quote": _quote(allocations), "currency": "USD"}
+    written = _render(PREVIEW_TAGS, **context)
+    assert written == _render(PREVIEW_LOOPS, **context)
+    assert ("Nothing to refund." in written) is not allocations
+
+
+def test_preview_rows_escape_gateway_and_catalogue_text():
+    written = _render(PREVIEW_TAGS, quote=_quote(), currency="USD")
+    assert "<i>" not in written
+    assert "&lt;i&gt;TEE&lt;/i&gt;" in written
+    assert 'Gift card <span class="faint mono">pay-&quot;1&quot;&amp;2</span>' in written
+    assert "1,020.00" in written
