@@ -416,3 +416,34 @@ def preview_allocation_rows(allocations, currency) -> str:
             "\n          "
         )
     return mark_safe("".join(rows))
+
+
+@register.simple_tag
+def payment_rows(rows, *, preview, currency) -> str:
+    """The case page's payments (`<tr>` per payment, with this request's refunds on it
+    once decided), as the template loop wrote them; every value is escaped."""
+    return mark_safe("".join([_payment_row(row, preview, currency) for row in rows]))
+
+
+def _payment_row(row: dict, preview, currency) -> str:
+    payment = row["payment"]
+    html = (
+        "\n            <tr>"
+        f"\n              <td>{_text(humanize_code(payment.method))} "
+        f'<span class="faint mono">{_text(payment.external_id)}</span></td>'
+        f'\n              <td class="mono">{_text(payment.reference or "—")}</td>'
+        f'\n              <td class="num">{_text(money(payment.amount, currency))}</td>'
+        f'\n              <td class="num">{_text(money(payment.refunded_amount, currency))}</td>'
+        "\n              "
+    )
+    if not preview:
+        refunds = "".join(
+            [
+                f"{_text(money(refund.amount, currency))} "
+                f'<span class="badge {_text(refund.status)}">{_text(refund.status)}</span>'
+                for refund in row["refunds"]
+            ]
+        )
+        refunds = refunds or '<span class="faint">—</span>'
+        html += f'\n              <td class="num">{refunds}</td>\n              '
+    return html + "\n            </tr>\n            "

@@ -11,7 +11,7 @@ import pytest
 from django.template import engines
 
 from cancellations.tests import backoffice_fixtures
-from orders.models import OrderEvent, OrderLine
+from orders.models import OrderEvent, OrderLine, Payment
 
 agent_client = backoffice_fixtures.agent_client
 manager_client = backoffice_fixtures.manager_client
@@ -310,3 +310,31 @@ def test_preview_rows_escape_gateway_and_catalogue_text():
     assert "&lt;i&gt;TEE&lt;/i&gt;" in written
     assert 'Gift card <span class="faint mono">pay-&quot;1&quot;&amp;2</span>' in written
     assert "1,020.00" in written
+
+
+# --- the payments ----------------------------------------------------------------------
+
+PAYMENTS_LOOP = (
+    "{% load backoffice %}{% with currency=order.currency %}"
+    + (Path(__file__).parent / "case_payments_loop.html").read_text()
+    + "{% endwith %}"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("decided", [False, True])
+def test_payment_rows_write_the_markup_of_the_template_loop(open_case, agent_client, decided):
+    case = open_case()
+    Payment.objects.update(reference='<a href="x">ref</a>', external_id="pay-<1>")
+    if decided:
+        agent_client.post(f"/queue/cases/{case.pk}/approve/", {"qty_l1": "3"})
+
+    response = agent_client.get(f"/queue/cases/{case.pk}/")
+
+    page = response.content.decode()
+    old = engines["django"].from_string(PAYMENTS_LOOP).render(response.context[-1].flatten())
+    assert old.count("<tr>") == 1
+    assert ("badge" in old) is decided
+    assert old in page
+    assert '<a href="x">' not in page and "pay-<1>" not in page
+    assert "&lt;a href=&quot;x&quot;&gt;ref&lt;/a&gt;" in page
