@@ -72,6 +72,25 @@ def test_the_case_screen_shows_everything_needed_to_decide(open_case, agent_clie
     assert "Approve" in html and "Reject" in html and "Escalate" in html
 
 
+def test_requested_lines_follow_the_order_whatever_order_they_were_asked_in(
+    open_case, agent_client, django_assert_max_num_queries
+):
+    case = open_case(
+        "ord-1",
+        lines=THREE_LINES,
+        requested=[{"line": "l3", "quantity": 1}, {"line": "l1", "quantity": 2}],
+    )
+
+    with django_assert_max_num_queries(12):
+        response = agent_client.get(url(case))
+
+    rows = [(row["line"].sku, row["requested"]) for row in response.context["lines"]]
+    assert rows == [("TEE", 2), ("CAP", 0), ("SOCK", 1)]
+    preview = response.context["preview"]
+    assert [lr.line.sku for lr in preview.quote.lines] == ["TEE", "SOCK"]
+    assert preview.quote.total == Decimal("25.50")
+
+
 def test_another_retailers_case_is_a_404(open_case, agent_client, other_retailer):
     foreign = open_case("ord-9", retailer=other_retailer)
 
