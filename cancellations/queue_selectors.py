@@ -401,15 +401,17 @@ def case_load(viewer: Viewer, pk: int, *, refunds: bool = True) -> CancellationR
     ]
     if refunds:
         lookups.append(Prefetch("refunds", queryset=Refund.objects.select_related("payment")))
-    cancellation = (
+    # One row at most (by primary key): no ORDER BY/LIMIT for first() to compile.
+    found = list(
         viewer.scope(CancellationRequest.objects.all())
         .select_related("retailer", "order", "order__customer", "policy", "assigned_to")
         .prefetch_related(*lookups)
         .filter(pk=pk)
-        .first()
+        .order_by()
     )
-    if cancellation is None:
+    if not found:
         raise Http404("No such cancellation request.")
+    cancellation = found[0]
     _link_request_lines(cancellation)
     return cancellation
 
