@@ -15,6 +15,7 @@ from cancellations.queue_selectors import (
     Viewer,
     assignees_for,
     case_load,
+    case_policy,
     case_timeline,
     customer_history,
     is_open,
@@ -26,7 +27,6 @@ from cancellations.queue_selectors import (
     url_pattern,
 )
 from orders.actors import Actor
-from retailers.services import policy_current
 
 
 def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
@@ -91,7 +91,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
     undecided = cancellation.status in UNDECIDED
     refunds = [] if undecided else list(cancellation.refunds.select_related("payment"))
     order = cancellation.order
-    policy = policy_current(retailer=cancellation.retailer)
+    policy = case_policy(cancellation)
     may = case_permissions(viewer, cancellation)
     timeline = case_timeline(cancellation)
 

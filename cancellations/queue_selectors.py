@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -33,7 +33,8 @@ from cancellations.templatetags.backoffice import (
 from config.errors import DomainError
 from orders.models import Order, OrderEvent, OrderLine, Payment
 from refunds.models import Refund
-from retailers.models import Retailer, StaffMember
+from retailers.models import Policy, Retailer, StaffMember
+from retailers.services import policy_current
 
 # An awaiting-customer request joins the queue once it has less than this left before it
 # lapses: the customer has been quiet for a while and an agent may chase them.
@@ -406,6 +407,15 @@ def case_load(viewer: Viewer, pk: int, *, refunds: bool = True) -> CancellationR
         viewer.scope(CancellationRequest.objects.all())
         .select_related("retailer", "order", "order__customer", "policy", "assigned_to")
         .prefetch_related(*lookups)
+        .annotate(
+            # The retailer's current policy, so a request decided under it needs no
+            # second query for it (see case_policy).
+            current_policy_id=Subquery(
+                Policy.objects.filter(retailer_id=OuterRef("retailer_id"))
+                .order_by("-version")
+                .values("pk")[:1]
+            )
+        )
         .filter(pk=pk)
         .order_by()
     )
@@ -414,6 +424,15 @@ def case_load(viewer: Viewer, pk: int, *, refunds: bool = True) -> CancellationR
     cancellation = found[0]
     _link_request_lines(cancellation)
     return cancellation
+
+
+def case_policy(cancellation: CancellationRequest) -> Policy:
+    """The retailer's current policy: the request's own when it is the current one
+    (read with the request by case_load), otherwise read."""
+    current = getattr(cancellation, "current_policy_id", None)
+    if current is not None and current == cancellation.policy_id:
+        return cancellation.policy
+    return policy_current(retailer=cancellation.retailer)
 
 
 def _link_request_lines(cancellation: CancellationRequest) -> None:

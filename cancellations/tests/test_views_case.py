@@ -91,6 +91,26 @@ def test_requested_lines_follow_the_order_whatever_order_they_were_asked_in(
     assert preview.quote.total == Decimal("25.50")
 
 
+def test_the_case_shows_the_policy_it_was_read_under_and_the_current_one(
+    open_case, agent_client, retailer, django_assert_max_num_queries
+):
+    case = open_case("ord-1")
+    applied = case.policy.version
+
+    with django_assert_max_num_queries(10):  # the current policy comes with the case
+        same = agent_client.get(url(case))
+    policy_update(retailer=retailer, values={"agent_approval_limit": "31.00"}, created_by="t")
+    changed = agent_client.get(url(case))
+
+    assert f"Version {applied} applied" in same.content.decode()
+    assert "(now v" not in same.content.decode()
+    assert same.context["policy"].version == applied
+    html = changed.content.decode()
+    assert f"Version {applied} applied (now v{applied + 1})" in html
+    assert "31.00 USD" in html
+    assert changed.context["policy"].version == applied + 1
+
+
 def test_another_retailers_case_is_a_404(open_case, agent_client, other_retailer):
     foreign = open_case("ord-9", retailer=other_retailer)
 
@@ -109,9 +129,9 @@ def test_the_case_screen_runs_a_fixed_number_of_queries(
         agent_client.post(url(big, "note"), {"text": f"note {n}"})
     agent_client.get(url(small))
 
-    # session, user, staff member with their retailers, the case, its lines, order
-    # lines, payments, policy, timeline, other orders, past requests, macros (an
-    # undecided request has no refunds to read)
+    # session, user, staff member with their retailers, the case (with the current
+    # policy), its lines, order lines, payments, timeline, other orders, past requests,
+    # macros (an undecided request has no refunds to read)
     with django_assert_max_num_queries(12):
         agent_client.get(url(small))
     with django_assert_max_num_queries(12):
