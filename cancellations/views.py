@@ -47,6 +47,7 @@ from cancellations.queue_selectors import (
     assignees_for,
     cancellation_for_viewer,
     case_load,
+    case_policy,
     cases_for_viewer,
     queue_page,
     queue_page_rows,
@@ -58,7 +59,6 @@ from cancellations.services import cancellation_withdraw
 from config.errors import DomainError
 from orders.actors import Actor
 from orders.money import format_amount
-from retailers.services import policy_current
 
 QUEUE_PAGE_SIZE = 50
 
@@ -219,7 +219,7 @@ def case_preview(request, pk):
     viewer = request.viewer
     cancellation = case_load(viewer, pk, refunds=False)
     form = case_forms.ApproveForm(request.GET, cancellation=cancellation)
-    policy = policy_current(retailer=cancellation.retailer)
+    policy = case_policy(cancellation)
     if form.is_valid():
         preview = refund_preview(cancellation, policy=policy, viewer=viewer, requested=form.lines())
     else:

@@ -709,3 +709,19 @@ def test_sla_time_left_is_shown_on_the_case(open_case, agent_client):
     assert "SLA · 30m over" in response.content.decode() or "SLA · 29m over" in (
         response.content.decode()
     )
+
+
+def test_the_refund_preview_reads_the_current_policy_with_the_case(
+    open_case, agent_client, django_assert_max_num_queries
+):
+    case = open_case(lines=THREE_LINES)
+    agent_client.get(url(case, "preview"), {"qty_l1": "1", "qty_l2": "0", "qty_l3": "0"})
+
+    # user, viewer, the case with its current policy id, its lines, order lines and
+    # payments: the policy it was read under is the current one, so it is not read again
+    with django_assert_max_num_queries(6):
+        response = agent_client.get(
+            url(case, "preview"), {"qty_l1": "1", "qty_l2": "0", "qty_l3": "0"}
+        )
+    assert response.status_code == 200
+    assert response.context["preview"].quote is not None
