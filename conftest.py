@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.services import order_upsert
 from retailers.services import api_key_create, policy_update
 from retailers.tests.factories import RetailerFactory, StaffMemberFactory, UserFactory

@@ -3,7 +3,7 @@
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotFound
+from kernel.errors import NotFound
 from orders.models import Order
 
 

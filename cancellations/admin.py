@@ -15,9 +15,9 @@ from django.utils.html import format_html
 from cancellations.decisions import cancellation_approve
 from cancellations.models import CancellationLine, CancellationRequest, Macro, Status
 from cancellations.queue import cancellation_reassign
-from config.errors import DomainError
-from orders.actors import Actor
-from orders.money import format_amount
+from kernel.actors import Actor
+from kernel.errors import DomainError
+from kernel.money import format_amount
 from retailers.models import StaffMember
 from retailers.services import policy_current
 

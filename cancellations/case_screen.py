@@ -26,7 +26,7 @@ from cancellations.queue_selectors import (
     sla_state,
     url_pattern,
 )
-from orders.actors import Actor
+from kernel.actors import Actor
 
 
 def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:

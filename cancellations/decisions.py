@@ -11,10 +11,10 @@ from cancellations.models import CancellationLine, Status
 from cancellations.quotes import quote_build
 from cancellations.services import _approve_effects, _locked
 from cancellations.transitions import cancellation_transition
-from config.errors import DomainError, ErrorCode
-from orders.actors import Actor
-from orders.journal import journal
-from orders.money import format_amount
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
+from kernel.journal import journal
+from kernel.money import format_amount
 from orders.timeline import order_event_record
 from retailers.services import policy_current
 

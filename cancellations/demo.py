@@ -8,8 +8,8 @@ from django.utils import timezone
 from cancellations.decisions import cancellation_approve, cancellation_escalate, cancellation_reject
 from cancellations.models import CancellationRequest, Reason
 from cancellations.services import cancellation_submit, cancellation_withdraw
-from config.errors import DomainError
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from orders.models import Order
 from retailers.models import ApiKey
 from retailers.services import policy_update

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from cancellations.models import IdempotencyKey
-from config.errors import DomainError, ErrorCode
+from kernel.errors import DomainError, ErrorCode
 
 HEADER = "Idempotency-Key"
 STALE_CLAIM = timedelta(seconds=60)

@@ -5,10 +5,10 @@ import re
 from django.db import transaction
 
 from cancellations.models import Macro
-from config.errors import DomainError, ErrorCode
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
+from kernel.money import format_amount
 from notifications.services import event_emit
-from orders.actors import Actor
-from orders.money import format_amount
 from orders.timeline import order_event_record
 from retailers.services import policy_current
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest, Status
 from cancellations.queue_selectors import chasing, due_at, is_open
-from config.errors import DomainError, ErrorCode
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
 from orders.timeline import order_event_record
 from retailers.models import StaffMember
 

@@ -30,7 +30,7 @@ from cancellations.templatetags.backoffice import (
     money,
     time_left,
 )
-from config.errors import DomainError
+from kernel.errors import DomainError
 from orders.models import Order, OrderEvent, OrderLine, Payment
 from refunds.models import Refund
 from retailers.models import Policy, Retailer, StaffMember

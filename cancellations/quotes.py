@@ -6,8 +6,8 @@ Used by submit, preview and approval alike, so the three can never disagree.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from config.errors import DomainError, ErrorCode
-from orders.money import format_amount
+from kernel.errors import DomainError, ErrorCode
+from kernel.money import format_amount
 from refunds.calculator import Allocation, LineRefund, allocate, line_refund, shipping_refund
 
 

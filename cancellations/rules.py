@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cancellations.models import Channel, Status
-from orders.money import format_amount
+from kernel.money import format_amount
 
 
 @dataclass(frozen=True)

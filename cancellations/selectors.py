@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from cancellations.models import CancellationLine, CancellationRequest
-from config.errors import NotFound
+from kernel.errors import NotFound
 
 
 def cancellations_for_retailer(*, retailer):

@@ -11,13 +11,13 @@ from cancellations.models import UNDECIDED, CancellationLine, CancellationReques
 from cancellations.quotes import Quote, quote_build
 from cancellations.rules import Context, Decision, verify
 from cancellations.transitions import cancellation_transition
-from config.errors import DomainError, ErrorCode
 from inventory.services import line_stock_release
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
+from kernel.journal import journal
+from kernel.money import format_amount
 from notifications.services import event_emit
-from orders.actors import Actor
-from orders.journal import journal
 from orders.models import Order
-from orders.money import format_amount
 from orders.timeline import order_event_record
 from retailers.services import policy_current
 

@@ -1,9 +1,9 @@
 """The request state machine (SPEC §4): one table, one transition function."""
 
 from cancellations.models import Status
-from config.errors import DomainError, ErrorCode
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
 from notifications.services import event_emit
-from orders.actors import Actor
 from orders.timeline import order_event_record
 
 DECISIONS = {

@@ -56,9 +56,9 @@ from cancellations.queue_selectors import (
     viewer_for,
 )
 from cancellations.services import cancellation_withdraw
-from config.errors import DomainError
-from orders.actors import Actor
-from orders.money import format_amount
+from kernel.actors import Actor
+from kernel.errors import DomainError
+from kernel.money import format_amount
 
 QUEUE_PAGE_SIZE = 50
 

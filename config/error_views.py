@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.views import defaults
 
-from config.api import PROBLEM_CONTENT_TYPE
+from kernel.api import PROBLEM_CONTENT_TYPE
 
 
 def _problem(status: int, code: str, detail: str) -> JsonResponse:

@@ -7,9 +7,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from config.errors import DomainError, ErrorCode, NotFound
 from inventory.filters import StockMovementFilter
 from inventory.models import StockLevel, StockMovement
+from kernel.errors import DomainError, ErrorCode, NotFound
 from orders.models import Order, OrderLine
 
 

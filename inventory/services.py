@@ -7,8 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, Warehouse
+from kernel.actors import Actor
 from notifications.services import event_emit
-from orders.actors import Actor
 from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 
 Kind = StockMovement.Kind

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from config.serializers import money
+from kernel.serializers import money
 
 
 def _lines(cancellation):

@@ -1,6 +1,6 @@
 """Reads for notifications: scoped to one retailer, a foreign object is a 404."""
 
-from config.errors import NotFound
+from kernel.errors import NotFound
 from notifications.models import Notification, WebhookDelivery
 from retailers.models import WebhookEndpoint
 

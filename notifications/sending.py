@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kernel.actors import Actor
 from notifications import webhook_client
 from notifications.channels import PermanentFailure, TransientFailure, channel_send
 from notifications.context import branding_context, message_context
@@ -32,7 +33,6 @@ from notifications.models import (
 )
 from notifications.payloads import body_bytes
 from notifications.rendering import message_render
-from orders.actors import Actor
 from orders.timeline import order_event_record
 
 log = logging.getLogger(__name__)

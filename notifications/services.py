@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import DomainError, ErrorCode
+from kernel.errors import DomainError, ErrorCode
+from kernel.journal import journal_append, journal_current
 from notifications.context import branding_context
 from notifications.events import (
     CALLER_WORDED,
@@ -30,7 +31,6 @@ from notifications.models import (
 from notifications.outbox import outbox_publish_on_commit
 from notifications.payloads import event_body, event_data, jsonable
 from notifications.webhook_client import AddressRefused, resolve_target
-from orders.journal import journal_append, journal_current
 from retailers.models import WebhookEndpoint
 
 MAX_ENDPOINTS_PER_RETAILER = 16
@@ -42,7 +42,7 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
     Writes the outbox rows for it: one webhook delivery per active endpoint of the
     retailer that wants the event, and the customer message(s) the event calls for.
     They are handed to workers on commit, so a rolled-back change sends nothing. Inside
-    a journal (orders.journal) the rows of every event of the change are written
+    a journal (kernel.journal) the rows of every event of the change are written
     together when it ends, and the retailer's endpoints are read once.
 
     Event types: cancellation.created, cancellation.awaiting_customer,

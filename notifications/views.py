@@ -8,7 +8,8 @@ from django.views.decorators.http import require_http_methods
 
 from cancellations.models import CancellationRequest, Status
 from cancellations.services import cancellation_confirm, cancellation_withdraw
-from config.errors import DomainError
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from notifications.context import branding_context, cancellation_context
 from notifications.forms import ConfirmationForm
 from notifications.links import (
@@ -20,7 +21,6 @@ from notifications.links import (
 )
 from notifications.models import CustomerPreference
 from notifications.services import customer_preference_set
-from orders.actors import Actor
 from orders.models import Customer
 
 DECLINED_WHY = "declined by the customer"

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from config.errors import ErrorCode
+from kernel.errors import ErrorCode
+from kernel.money import ZERO, format_amount
 from orders.api.serializers import OrderInput
 from orders.import_validation import compile_validator
 from orders.models import Order
-from orders.money import ZERO, format_amount
 from orders.services import _line_total
 from retailers.models import Retailer
 

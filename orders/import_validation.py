@@ -23,7 +23,7 @@ from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework import validators as drf_validators
 
-from config.serializers import StrictSerializer
+from kernel.serializers import StrictSerializer
 
 MISSING = object()
 SKIP = object()  # a missing optional value without a default: DRF leaves the key out

@@ -23,14 +23,14 @@ from typing import NamedTuple
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Prefetch
 
-from config.errors import DomainError
 from inventory.models import StockLevel, StockMovement
 from inventory.services import lines_stock_reserve_new
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
+from kernel.money import format_amount
 from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 from orders.import_lines import LineReader, Rejection, plain
 from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
-from orders.money import format_amount
 from orders.services import order_upsert
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from orders.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
+from kernel.money import DECIMAL_PLACES, MAX_DIGITS, ZERO
 from retailers.models import ApiKey, Retailer
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 
-from config.errors import NotFound
+from kernel.errors import NotFound
 from orders.models import Order, OrderLine, Payment
 
 

@@ -2,12 +2,12 @@
 
 from django.db import IntegrityError, transaction
 
-from config.errors import DomainError, ErrorCode
 from inventory.models import StockMovement
 from inventory.services import line_stock_sync, stock_move
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
+from kernel.money import ZERO, format_amount
 from orders.models import Customer, Order, OrderLine, Payment
-from orders.money import ZERO, format_amount
 from orders.timeline import order_event_record
 
 LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax", "final_sale")

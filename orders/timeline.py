@@ -1,7 +1,7 @@
 """The one way to append to an order's timeline."""
 
-from orders.actors import Actor
-from orders.journal import journal_append
+from kernel.actors import Actor
+from kernel.journal import journal_append
 from orders.models import OrderEvent
 
 
@@ -18,7 +18,7 @@ def order_event_record(
 ) -> OrderEvent:
     """Append one event; call it inside the transaction that made the change.
 
-    Inside a journal (orders.journal) the row is written when the change ends.
+    Inside a journal (kernel.journal) the row is written when the change ends.
     """
     event = OrderEvent(
         order=order,

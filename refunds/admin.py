@@ -9,9 +9,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from config.errors import DomainError
-from orders.actors import Actor
-from orders.money import format_amount
+from kernel.actors import Actor
+from kernel.errors import DomainError
+from kernel.money import format_amount
 from refunds.models import Refund, SandboxGatewayCall
 from refunds.services import refund_record_manual, refund_retry
 

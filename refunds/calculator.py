@@ -13,7 +13,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orders.money import ZERO, pro_rata
+from kernel.money import ZERO, pro_rata
 
 
 @dataclass(frozen=True)

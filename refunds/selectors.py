@@ -1,6 +1,6 @@
 """Reads for refunds, always scoped to one retailer."""
 
-from config.errors import NotFound
+from kernel.errors import NotFound
 from refunds.models import Refund
 
 

@@ -21,12 +21,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.errors import DomainError, ErrorCode
+from kernel.actors import Actor
+from kernel.errors import DomainError, ErrorCode
+from kernel.money import format_amount
 from notifications.outbox import outbox_work_on_commit, outbox_work_register
 from notifications.services import event_emit
-from orders.actors import Actor
 from orders.models import Payment
-from orders.money import format_amount
 from orders.timeline import order_event_record
 from refunds.gateways import GatewayResult, gateway_for
 from refunds.models import Refund, new_idempotency_key

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.services import order_upsert
 from retailers.models import ApiKey, Retailer, hash_api_key
 from retailers.services import retailer_create, staff_create

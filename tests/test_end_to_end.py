@@ -87,7 +87,7 @@ def test_full_cancellation_is_refunded_and_completed_by_the_worker(
 def test_declined_refund_flags_the_request_and_a_supervisor_settles_it(
     api, celery_workers, live_celery, supervisor
 ):
-    from orders.actors import Actor
+    from kernel.actors import Actor
     from refunds.services import refund_record_manual
 
     celery_workers.start(concurrency=1, env=FAST_RETRIES)

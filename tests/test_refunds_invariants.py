@@ -22,9 +22,9 @@ from django.utils import timezone
 from cancellations.models import CancellationLine, CancellationRequest
 from conftest import order_payload
 from inventory.models import StockLevel
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.money import ZERO
 from orders.models import Order, OrderLine, Payment
-from orders.money import ZERO
 from refunds.models import Refund, SandboxGatewayCall
 from refunds.services import refund_execute, refund_record_manual
 from retailers.services import policy_update

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cancellations.models import Channel, Reason
-from config.serializers import StrictIntegerField, StrictSerializer, money
+from kernel.serializers import StrictIntegerField, StrictSerializer, money
 
 
 class LineRequestInput(StrictSerializer):

@@ -20,8 +20,8 @@ from cancellations.services import (
     cancellation_submit,
     cancellation_withdraw,
 )
-from config.schema import PROBLEM_RESPONSES, problem_response
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.schema import PROBLEM_RESPONSES, problem_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",

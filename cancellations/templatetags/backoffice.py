@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from orders.money import format_amount
+from kernel.money import format_amount
 
 register = template.Library()
 

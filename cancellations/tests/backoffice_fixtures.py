@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest, Status
 from cancellations.services import cancellation_submit
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.models import Customer, Order
 from retailers.services import staff_create
 

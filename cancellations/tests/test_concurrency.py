@@ -61,8 +61,8 @@ def test_two_agents_approving_at_once_move_money_and_stock_once(
     retailer, make_order, agent, supervisor
 ):
     from cancellations.decisions import cancellation_approve
-    from config.errors import DomainError
-    from orders.actors import Actor
+    from kernel.actors import Actor
+    from kernel.errors import DomainError
     from refunds.models import Refund
 
     make_order(

@@ -13,8 +13,8 @@ from cancellations.decisions import (
     cancellation_require_return,
 )
 from cancellations.models import CancellationRequest
-from config.errors import DomainError
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from orders.models import OrderEvent, OrderLine
 
 pytestmark = pytest.mark.django_db

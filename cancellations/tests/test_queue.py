@@ -20,8 +20,8 @@ from cancellations.tests.backoffice_fixtures import (  # noqa: F401
     other_agent_client,
     supervisor_client,
 )
-from config.errors import DomainError
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from orders.models import OrderEvent
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from cancellations.models import CancellationRequest
 from cancellations.queue import cancellation_claim, cancellation_claim_next
 from cancellations.tests.backoffice_fixtures import many_cases, staff  # noqa: F401
-from config.errors import DomainError
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from orders.models import OrderEvent
 from tests.threads import run_together as run_threads
 

@@ -19,8 +19,8 @@ from cancellations.tests.backoffice_fixtures import (  # noqa: F401
     staff,
     supervisor_client,
 )
+from kernel.actors import Actor
 from notifications.models import WebhookDelivery
-from orders.actors import Actor
 from orders.models import OrderEvent, OrderLine
 from refunds.models import Refund
 from refunds.services import refund_execute

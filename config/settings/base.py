@@ -150,14 +150,14 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["retailers.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["retailers.api.authentication.HasApiKey"],
-    "DEFAULT_PARSER_CLASSES": ["config.api.DecimalJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["config.api.ProblemAwareJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["kernel.api.DecimalJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["kernel.api.ProblemAwareJSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["retailers.api.authentication.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env("API_RATE_LIMIT", default="6000/min")},
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api.problem_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": None,
 }

@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import StrictIntegerField, StrictSerializer
 from inventory.models import StockLevel
+from kernel.serializers import StrictIntegerField, StrictSerializer
 
 
 class StockSetInput(StrictSerializer):

@@ -3,12 +3,12 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import PROBLEM_RESPONSES
 from inventory.api.serializers import SkuStockOutput, StockMovementOutput, StockSetInput
 from inventory.models import StockMovement
 from inventory.selectors import sku_stock_get, stock_movements_for_sku
 from inventory.services import stock_set_on_hand
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.schema import PROBLEM_RESPONSES
 
 
 class SkuStockApi(APIView):

@@ -2,7 +2,7 @@ import pytest
 
 from inventory.models import StockLevel
 from inventory.services import stock_move
-from orders.actors import Actor
+from kernel.actors import Actor
 
 
 @pytest.fixture

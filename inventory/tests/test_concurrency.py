@@ -5,7 +5,7 @@ import pytest
 from inventory.models import StockMovement
 from inventory.services import stock_move
 from inventory.tests.conftest import ledger_of, level_of
-from orders.actors import Actor
+from kernel.actors import Actor
 from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from inventory.models import StockLevel, StockMovement
 from inventory.services import stock_move, stock_set_on_hand
 from inventory.tests.conftest import ledger_of, level_of
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.models import OrderLine
 from retailers.tests.factories import RetailerFactory
 

@@ -7,7 +7,7 @@ from conftest import order_payload
 from inventory.models import StockLevel, StockMovement
 from inventory.services import line_stock_release
 from inventory.tests.conftest import ledger_of, level_of
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.models import OrderLine
 
 pytestmark = pytest.mark.django_db

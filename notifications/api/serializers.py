@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer
+from kernel.serializers import StrictSerializer
 from notifications.events import EVENT_TYPES
 
 

@@ -3,8 +3,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Pagination
-from config.schema import PROBLEM_RESPONSES
+from kernel.api import Pagination
+from kernel.schema import PROBLEM_RESPONSES
 from notifications.api.serializers import (
     WebhookEndpointCreated,
     WebhookEndpointInput,

@@ -239,7 +239,7 @@ def test_a_received_message_not_yet_sent_is_superseded_by_a_later_decision(
     make_order, submit, set_policy, supervisor
 ):
     from cancellations.decisions import cancellation_approve
-    from orders.actors import Actor
+    from kernel.actors import Actor
 
     # Given a request above the auto-approval limit, waiting for a person, whose
     # "received" message has not gone out yet

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from config.serializers import (
+from kernel.money import ZERO
+from kernel.serializers import (
     AmountField,
     CurrencyField,
     MoneyField,
@@ -10,7 +11,6 @@ from config.serializers import (
     money,
 )
 from orders.models import Order
-from orders.money import ZERO
 from orders.selectors import order_refunded_total
 
 

@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import PROBLEM_RESPONSES
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.schema import PROBLEM_RESPONSES
 from orders.api.serializers import OrderInput, OrderOutput
 from orders.selectors import order_get
 from orders.services import order_upsert

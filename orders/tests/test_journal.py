@@ -3,8 +3,8 @@
 import pytest
 from django.db import transaction
 
-from orders.actors import Actor
-from orders.journal import journal
+from kernel.actors import Actor
+from kernel.journal import journal
 from orders.models import OrderEvent
 from orders.timeline import order_event_record
 

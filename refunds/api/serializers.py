@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import money
+from kernel.serializers import money
 from refunds.models import Refund
 
 

@@ -3,7 +3,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import PROBLEM_RESPONSES
+from kernel.schema import PROBLEM_RESPONSES
 from refunds.api.serializers import RefundOutput
 from refunds.filters import RefundFilter
 from refunds.models import Refund

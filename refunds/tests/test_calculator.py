@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orders.money import ZERO, minor_digits, quantize
+from kernel.money import ZERO, minor_digits, quantize
 from refunds.calculator import allocate, line_refund, shipping_refund
 
 CURRENCIES = ["USD", "JPY", "BHD"]  # two, zero and three minor digits

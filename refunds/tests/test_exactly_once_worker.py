@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from orders.actors import Actor
+from kernel.actors import Actor
 from refunds.calculator import allocate
 from refunds.models import Refund, SandboxGatewayCall
 from refunds.services import refunds_create

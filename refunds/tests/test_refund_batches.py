@@ -46,7 +46,7 @@ def test_an_approval_of_a_split_tender_order_sends_one_task_for_both_refunds(app
 def test_a_rolled_back_approval_sends_nothing(approve, make_order, enqueued):
     from decimal import Decimal
 
-    from orders.actors import Actor
+    from kernel.actors import Actor
     from refunds.calculator import allocate
     from refunds.services import refunds_create
     from refunds.tests.factories import ApprovedCancellationFactory

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cancellations.models import Status
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.models import OrderEvent, Payment
 from refunds import services
 from refunds.calculator import Allocation

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from cancellations.models import Status
-from config.errors import DomainError
-from orders.actors import Actor
+from kernel.actors import Actor
+from kernel.errors import DomainError
 from orders.models import OrderEvent
 from refunds.models import Refund
 from refunds.services import (

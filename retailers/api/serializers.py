@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import AmountField, MoneyField, StrictIntegerField, StrictSerializer
+from kernel.serializers import AmountField, MoneyField, StrictIntegerField, StrictSerializer
 from retailers.models import Policy
 
 _defaults = {f.name: f.default for f in Policy._meta.fields if f.name in Policy.EDITABLE_FIELDS}

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.schema import PROBLEM_RESPONSES
+from kernel.schema import PROBLEM_RESPONSES
 from retailers.api.serializers import PolicyInput, PolicyOutput
 from retailers.services import policy_current, policy_update
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from orders.actors import Actor
+from kernel.actors import Actor
 from orders.importer import BatchResult, OrderImporter
 
 PROGRESS_EVERY = 2.0  # seconds

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.money import is_currency
+from kernel.money import is_currency
 from retailers.models import Retailer
 from retailers.services import retailer_create
 

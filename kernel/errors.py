@@ -1,4 +1,4 @@
-"""Domain errors: raised by services, turned into problem+json once, in `config.api`.
+"""Domain errors: raised by services, turned into problem+json once, in `kernel.api`.
 
 The codes are the public contract of SPEC §5; the HTTP status of each is set here and
 nowhere else.

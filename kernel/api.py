@@ -12,7 +12,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from config.errors import HTTP_STATUS, DomainError, ErrorCode
+from kernel.errors import HTTP_STATUS, DomainError, ErrorCode
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

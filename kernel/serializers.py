@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.money import (
+from kernel.money import (
     DECIMAL_PLACES,
     format_amount,
     has_valid_precision,
