@@ -1,4 +1,4 @@
-"""Supervisor admin for cancellation requests and macros.
+"""Supervisor admin for cancellation requests.
 
 Requests are read-only here: every change goes through the same services as the API and
 the agent screens (bulk reassign and bulk approve included), so admin can never skip a
@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from cancellations.assignment import cancellation_reassign
 from cancellations.decisions import cancellation_approve
-from cancellations.models import CancellationLine, CancellationRequest, Macro, Status
-from cancellations.queue import cancellation_reassign
+from cancellations.models import CancellationLine, CancellationRequest, Status
 from kernel.actors import Actor
 from kernel.errors import DomainError
 from kernel.money import format_amount
@@ -254,26 +254,3 @@ class CancellationRequestAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "Not approved: " + "; ".join(skipped) + ".", messages.WARNING
             )
-
-
-@admin.register(Macro)
-class MacroAdmin(admin.ModelAdmin):
-    list_display = ("name", "retailer_name", "subject", "is_active", "updated_at")
-    list_filter = ("is_active", ("retailer", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("name", "subject", "body")
-    list_select_related = ("retailer",)
-    fields = ("name", "retailer", "subject", "body", "is_active")
-
-    @admin.display(description="retailer", ordering="retailer__name")
-    def retailer_name(self, obj):
-        return obj.retailer.name if obj.retailer else "Every retailer"
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "body":
-            field.help_text = (
-                "Placeholders: {customer_name}, {order}, {retailer}, {refund_total}, "
-                "{refund_timeline}, {request}, {agent}. The agent can edit the text before "
-                "sending."
-            )
-        return field

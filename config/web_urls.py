@@ -18,6 +18,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("", include("notifications.urls")),
-    path("", include("cancellations.urls")),
+    path("", include("desk.urls")),
     path("", RedirectView.as_view(url="/queue/", permanent=False)),
 ]

@@ -62,11 +62,21 @@ ROLE_GROUPS = {
 def _role_group(role: str) -> Group:
     group, _ = Group.objects.get_or_create(name=ROLE_GROUPS[role])
     if role == StaffMember.Role.SUPERVISOR:
-        # Supervisors run the operation from admin: every permission on the product's models.
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=settings.PRODUCT_APPS)
-        )
+        supervisor_permissions_sync(group=group)
     return group
+
+
+def supervisor_permissions_sync(*, group: Group | None = None) -> None:
+    """Supervisors run the operation from admin: every permission on the product's
+    models. Run after every migrate too, so a model added (or moved to another app)
+    later is theirs without re-creating their logins."""
+    if group is None:
+        group = Group.objects.filter(name=ROLE_GROUPS[StaffMember.Role.SUPERVISOR]).first()
+        if group is None:
+            return
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=settings.PRODUCT_APPS)
+    )
 
 
 def staff_create(

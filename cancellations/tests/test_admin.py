@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from cancellations.models import CancellationRequest, Macro, Status
-from cancellations.tests.backoffice_fixtures import (  # noqa: F401
+from cancellations.models import CancellationRequest, Status
+from desk.models import Macro
+from desk.tests.backoffice_fixtures import (  # noqa: F401
     agent_client,
     many_cases,
     open_case,
@@ -27,8 +28,8 @@ def test_supervisors_can_use_every_admin_screen_they_need(supervisor_client):
     pages = [
         "/admin/",
         CHANGELIST,
-        "/admin/cancellations/macro/",
-        "/admin/cancellations/macro/add/",
+        "/admin/desk/macro/",
+        "/admin/desk/macro/add/",
         "/admin/retailers/retailer/",
         "/admin/retailers/policy/",
         "/admin/retailers/staffmember/",
@@ -141,7 +142,7 @@ def test_macros_are_edited_in_admin_and_offered_on_the_case(
     open_case, supervisor_client, agent_client, retailer
 ):
     response = supervisor_client.post(
-        "/admin/cancellations/macro/add/",
+        "/admin/desk/macro/add/",
         {
             "name": "Refund timeline",
             "retailer": retailer.pk,

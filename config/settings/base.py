@@ -31,6 +31,8 @@ PRODUCT_APPS = (
     "returns",
     "disputes",
     "reporting",
+    "desk",
+    "portal",
 )
 
 INSTALLED_APPS = [

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cancellations.models import CancellationRequest, Status
-from cancellations.tests.backoffice_fixtures import PASSWORD, open_case, staff  # noqa: F401
+from desk.tests.backoffice_fixtures import PASSWORD, open_case, staff  # noqa: F401
 from orders.models import OrderEvent, OrderLine
 from tests.browser.conftest import SHOTS
 
