@@ -149,28 +149,3 @@ class CancellationLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} x {self.line.sku}"
-
-
-class IdempotencyKey(models.Model):
-    """A storefront's `Idempotency-Key`: the first response, replayed for the same body.
-
-    A row without a response is a request still being processed; a concurrent duplicate
-    sees it and is told `idempotency_key_in_use`.
-    """
-
-    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["retailer", "key"], name="idempotency_key_unique")
-        ]
-
-    def __str__(self):
-        return self.key

@@ -2,7 +2,6 @@
 
 from celery import shared_task
 
-from cancellations.idempotency import idempotency_keys_purge
 from cancellations.services import cancellation_expire_confirmations
 
 
@@ -10,9 +9,3 @@ from cancellations.services import cancellation_expire_confirmations
 def expire_awaiting_confirmations() -> int:
     """Withdraw requests whose customer did not confirm in time; safe to run twice."""
     return cancellation_expire_confirmations()
-
-
-@shared_task
-def purge_idempotency_keys() -> int:
-    """Forget Idempotency-Keys past their retention."""
-    return idempotency_keys_purge()

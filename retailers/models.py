@@ -158,3 +158,30 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return self.is_active and (not self.events or event_type in self.events)
+
+
+class IdempotencyKey(models.Model):
+    """A storefront's `Idempotency-Key`: the first response, replayed for the same body.
+
+    A row without a response is a request still being processed; a concurrent duplicate
+    sees it and is told `idempotency_key_in_use`.
+    """
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        # The table keeps the name it had when the model lived in cancellations.
+        db_table = "cancellations_idempotencykey"
+        constraints = [
+            models.UniqueConstraint(fields=["retailer", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self):
+        return self.key

@@ -11,7 +11,6 @@ from cancellations.api.serializers import (
     preview_data,
 )
 from cancellations.filters import CancellationFilter
-from cancellations.idempotency import idempotent
 from cancellations.models import CancellationRequest
 from cancellations.selectors import cancellation_get, cancellations_for_retailer
 from cancellations.services import (
@@ -22,6 +21,7 @@ from cancellations.services import (
 )
 from kernel.actors import Actor
 from kernel.schema import PROBLEM_RESPONSES, problem_response
+from retailers.idempotency import idempotent
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from cancellations.models import CancellationLine, CancellationRequest, IdempotencyKey, Status
+from cancellations.models import CancellationLine, CancellationRequest, Status
 from orders.tests.factories import OrderFactory, OrderLineFactory
 from retailers.tests.factories import RetailerFactory
 
@@ -37,16 +37,3 @@ class CancellationLineFactory(factory.django.DjangoModelFactory):
     line = factory.SubFactory(OrderLineFactory, order=factory.SelfAttribute("..request.order"))
     quantity = 1
     refund_amount = Decimal("10.00")
-
-
-class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = IdempotencyKey
-
-    retailer = factory.SubFactory(RetailerFactory)
-    key = factory.Sequence(lambda n: f"idem-{n}")
-    method = "POST"
-    path = "/api/v1/cancellations"
-    request_hash = "0" * 64
-    response_status = 201
-    response_body = factory.LazyFunction(lambda: {"id": 1})

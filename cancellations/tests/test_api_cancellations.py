@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cancellations.models import CancellationRequest, IdempotencyKey
+from cancellations.models import CancellationRequest
 from inventory.models import StockLevel
 from orders.models import OrderEvent, OrderLine
+from retailers.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +361,7 @@ class TestIdempotency:
         assert mine.json()["id"] != theirs.json()["id"]
 
     def test_old_keys_are_purged(self, api, make_order):
-        from cancellations.idempotency import idempotency_keys_purge
+        from retailers.idempotency import idempotency_keys_purge
 
         make_order("ord-1")
         self.post(api, "k-1", {"order": "ord-1", "reason": "changed_mind"})

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     *PRODUCT_APPS,
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -199,8 +200,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cancellations.tasks.expire_awaiting_confirmations",
         "schedule": timedelta(minutes=5),
     },
-    "cancellations-purge-idempotency-keys": {
-        "task": "cancellations.tasks.purge_idempotency_keys",
+    "retailers-purge-idempotency-keys": {
+        "task": "retailers.tasks.purge_idempotency_keys",
         "schedule": timedelta(hours=1),
     },
     "refunds-sweep-pending": {

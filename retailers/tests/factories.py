@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from retailers.models import (
     ApiKey,
+    IdempotencyKey,
     Policy,
     Retailer,
     StaffMember,
@@ -85,3 +86,16 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     retailer = factory.SubFactory(RetailerFactory)
     url = factory.Sequence(lambda n: f"https://hooks.example.com/rescind/{n}")
     secret = factory.Sequence(lambda n: f"whsec_test_{n:08d}")
+
+
+class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdempotencyKey
+
+    retailer = factory.SubFactory(RetailerFactory)
+    key = factory.Sequence(lambda n: f"idem-{n}")
+    method = "POST"
+    path = "/api/v1/cancellations"
+    request_hash = "0" * 64
+    response_status = 201
+    response_body = factory.LazyFunction(lambda: {"id": 1})

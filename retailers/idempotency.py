@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from cancellations.models import IdempotencyKey
 from kernel.errors import DomainError, ErrorCode
+from retailers.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 STALE_CLAIM = timedelta(seconds=60)

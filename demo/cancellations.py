@@ -18,7 +18,7 @@ REASONS = [r.value for r in Reason]
 
 
 def seed_cancellations(*, retailers, rng, out):
-    from retailers.demo import progress
+    from demo.world import progress
 
     # Yen amounts need yen limits: version 2 of Nihon Kitchen's policy says so.
     policy_update(

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from retailers.demo import seed
+from demo.world import seed
 
 
 class Command(BaseCommand):

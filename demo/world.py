@@ -66,7 +66,7 @@ FIRST = [
 LAST = ["Silva", "Okafor", "Martin", "Patel", "Sato", "Haddad", "Kim", "Tanaka", "Rossi", "Berg"]
 
 # Each domain's story, as a dotted path to a callable (retailers, rng, out) -> None.
-DEMO_STEPS = ["cancellations.demo.seed_cancellations"]
+DEMO_STEPS = ["demo.cancellations.seed_cancellations"]
 
 
 def progress(out, label, done, total):
