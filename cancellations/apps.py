@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class CancellationsConfig(AppConfig):
     name = "cancellations"
     verbose_name = "Cancellations"
+
+    def ready(self):
+        from cancellations.services import cancellation_refund_settled
+        from refunds.sources import refund_source_register
+
+        # An approval's refunds are the request's: it completes when they have all
+        # succeeded, and goes back to the queue when one fails for good.
+        refund_source_register(
+            model="cancellations.CancellationRequest",
+            field="cancellation",
+            settled=cancellation_refund_settled,
+        )

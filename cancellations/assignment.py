@@ -49,7 +49,7 @@ def _refuse_if_closed(cancellation) -> None:
             ErrorCode.ILLEGAL_TRANSITION,
             f"Request {cancellation.pk} is {cancellation.get_status_display().lower()}: "
             "there is nothing left to work on it.",
-            status=cancellation.status,
+            current_status=cancellation.status,
         )
 
 
@@ -82,7 +82,7 @@ def cancellation_claim(*, cancellation, actor: Actor) -> CancellationRequest:
                 raise DomainError(
                     ErrorCode.ILLEGAL_TRANSITION,
                     f"Request {current.pk} changed while you were claiming it; look again.",
-                    status=current.status,
+                    current_status=current.status,
                 )
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION,

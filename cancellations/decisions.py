@@ -34,7 +34,7 @@ def _check_person_may_decide(cancellation, actor: Actor) -> None:
             ErrorCode.ILLEGAL_TRANSITION,
             f"Only requests in review or escalated are decided by people; this one is "
             f"{cancellation.status}.",
-            status=cancellation.status,
+            current_status=cancellation.status,
         )
     if cancellation.status == Status.ESCALATED and not actor.is_supervisor:
         raise DomainError(
@@ -150,7 +150,7 @@ def cancellation_escalate(*, cancellation, actor: Actor, note: str):
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION,
                 f"Only a request in review can be escalated; this one is {cancellation.status}.",
-                status=cancellation.status,
+                current_status=cancellation.status,
             )
         policy = policy_current(retailer=cancellation.retailer)
         cancellation.decision_outcome = Status.ESCALATED

@@ -19,6 +19,7 @@ from kernel.money import format_amount
 from notifications.services import event_emit
 from orders.models import Order
 from orders.timeline import order_event_record
+from refunds.services import refunds_create
 from retailers.services import policy_current
 
 ABUSE_LOOKBACK = timedelta(days=30)
@@ -236,8 +237,6 @@ def _decide(cancellation, decision: Decision, quote: Quote, *, now) -> None:
 def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
     """Cancel the units, release their stock, and create the refunds, all in the
     caller's transaction; the refunds execute on workers after commit."""
-    from refunds.services import refunds_create
-
     order = quote.order
     by_line = {cl.line_id: cl for cl in cancellation.lines.all()}
     for lr in quote.lines:
@@ -264,7 +263,7 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
         cancellation.refund_total = quote.total
         cancellation.shipping_refund = quote.shipping
         cancellation.save(update_fields=["refund_total", "shipping_refund", "updated_at"])
-    refunds = refunds_create(cancellation=cancellation, allocations=quote.allocations, actor=actor)
+    refunds = refunds_create(source=cancellation, allocations=quote.allocations, actor=actor)
     if "refunds" in getattr(cancellation, "_prefetched_objects_cache", {}):
         cancellation._prefetched_objects_cache["refunds"] = refunds
     if not refunds:
@@ -324,13 +323,13 @@ def cancellation_confirm(*, cancellation, actor: Actor) -> CancellationRequest:
                 ErrorCode.ILLEGAL_TRANSITION,
                 f"Only a request awaiting the customer can be confirmed; this one is "
                 f"{cancellation.status}.",
-                status=cancellation.status,
+                current_status=cancellation.status,
             )
         if cancellation.confirmation_expires_at and cancellation.confirmation_expires_at < now:
             raise DomainError(
                 ErrorCode.ILLEGAL_TRANSITION,
                 "The time to confirm this request has run out.",
-                status=cancellation.status,
+                current_status=cancellation.status,
             )
         order_event_record(
             order=order,
@@ -386,13 +385,16 @@ def cancellation_expire_confirmations(*, now=None) -> int:
     return expired
 
 
-def cancellation_refund_settled(*, cancellation, actor: Actor) -> None:
-    """Called in the transaction that changed one of the request's refunds.
+def cancellation_refund_settled(*, refund, actor: Actor) -> None:
+    """Told in the transaction that changed one of the request's refunds (the refunds
+    app calls it: `refunds.sources`).
 
     All refunds succeeded: the request is completed. One failed for good: the request
     stays approved, is flagged as needing attention and goes back to the queue.
     """
-    cancellation = cancellation_for_update(retailer_id=cancellation.retailer_id, pk=cancellation.pk)
+    cancellation = cancellation_for_update(
+        retailer_id=refund.retailer_id, pk=refund.cancellation_id
+    )
     if cancellation.status != Status.APPROVED:
         return
     refunds = list(cancellation.refunds.select_related("payment"))

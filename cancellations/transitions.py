@@ -47,7 +47,7 @@ def cancellation_transition(
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION,
             f"A request that is {from_status} cannot become {to}.",
-            status=from_status,
+            current_status=from_status,
         )
     cancellation.status = to
     cancellation.save()

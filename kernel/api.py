@@ -59,8 +59,12 @@ class Pagination(PageNumberPagination):
 
 
 def problem(code: ErrorCode, detail: str, *, errors=None, **extra) -> Response:
+    """A problem document (RFC 9457). `extra` members are added beside the standard
+    ones and never replace them: `status` is always the HTTP status, so an object's own
+    state travels as `current_status`."""
     status_code = HTTP_STATUS[code]
     body = {
+        **extra,
         "type": f"https://rescind.example/problems/{code.value}",
         "title": code.value.replace("_", " ").capitalize(),
         "status": status_code,
@@ -69,7 +73,6 @@ def problem(code: ErrorCode, detail: str, *, errors=None, **extra) -> Response:
     }
     if errors is not None:
         body["errors"] = errors
-    body.update(extra)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 

@@ -119,10 +119,22 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class Representation(serializers.Serializer):
+    """An object's one public shape, written once as a function (`represent`) that the
+    API and the webhooks both use; the declared fields only describe it for the schema
+    (a test per object checks that they name exactly the keys `represent` gives)."""
+
+    represent = None  # staticmethod(obj) -> dict
+
+    def to_representation(self, instance):
+        return type(self).represent(instance)
+
+
 __all__ = [
     "AmountField",
     "CurrencyField",
     "MoneyField",
+    "Representation",
     "StrictIntegerField",
     "StrictSerializer",
     "check_precision",

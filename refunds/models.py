@@ -23,11 +23,16 @@ class Refund(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        # Not sent while a chargeback on its payment is open (SPEC §9).
+        HELD = "held", "Held"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        # Never sent: a lost chargeback already gave the money back (SPEC §9).
+        CANCELLED = "cancelled", "Cancelled"
 
     retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
-    # Returns and disputes will add their own nullable source FKs beside this one.
+    # What owes the money: one nullable foreign key per source kind, each registered by
+    # its app (refunds.sources). Named by string: the source apps sit above this one.
     cancellation = models.ForeignKey(
         "cancellations.CancellationRequest",
         null=True,

@@ -7,7 +7,7 @@ from refunds.models import Refund
 def refunds_for_retailer(*, retailer):
     return (
         Refund.objects.filter(retailer=retailer)
-        .select_related("payment")
+        .select_related("payment__order")
         .order_by("created_at", "id")
     )
 

@@ -24,12 +24,15 @@ from django.utils import timezone
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.money import format_amount
-from notifications.outbox import outbox_work_on_commit, outbox_work_register
+from notifications.outbox import outbox_work_on_commit
 from notifications.services import event_emit
 from orders.models import Payment
 from orders.timeline import order_event_record
 from refunds.gateways import GatewayResult, gateway_for
 from refunds.models import Refund, new_idempotency_key
+from refunds.representation import refund_data
+from refunds.sources import refund_source_field, refund_source_settle
+from refunds.transitions import refund_transition
 
 logger = logging.getLogger(__name__)
 
@@ -61,36 +64,8 @@ def _describe(refund: Refund) -> str:
     )
 
 
-def refund_enqueue(refund_id: int) -> bool:
-    """Hand a refund to a worker. Called after commit; never raises.
-
-    A broker outage must not fail the change that created the refund (it is already
-    committed): the row stays pending and the sweep sends it again later.
-    """
-    return refunds_enqueue([refund_id])
-
-
-def refunds_enqueue(refund_ids) -> bool:
-    """Hand refunds to a worker in one task. Called after commit; never raises."""
-    from refunds.tasks import refund_execute as refund_execute_task
-    from refunds.tasks import refunds_execute as refunds_execute_task
-
-    refund_ids = list(refund_ids)
-    if not refund_ids:
-        return True
-    try:
-        if len(refund_ids) == 1:
-            refund_execute_task.delay(refund_ids[0])
-        else:
-            refunds_execute_task.delay(refund_ids)
-    except Exception:
-        logger.warning(
-            "could not hand refund %s to a worker; the sweep will send it again",
-            ", ".join(map(str, refund_ids)),
-            exc_info=True,
-        )
-        return False
-    return True
+# The after-commit work that executes refunds (its runner is registered by refunds.tasks).
+REFUND_WORK = "refund_ids"
 
 
 def refund_enqueue_on_commit(refund_id: int) -> None:
@@ -100,27 +75,20 @@ def refund_enqueue_on_commit(refund_id: int) -> None:
     one per payment) go to a worker in the one task that also sends the transaction's
     messages and webhooks, after them.
     """
-    outbox_work_on_commit("refund_ids", [refund_id])
+    outbox_work_on_commit(REFUND_WORK, [refund_id])
 
 
-def _refunds_run(refund_ids) -> None:
-    from refunds.tasks import refunds_execute_now
-
-    refunds_execute_now(refund_ids)
-
-
-outbox_work_register("refund_ids", _refunds_run)
-
-
-def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
-    """Create one pending refund per allocation, inside the caller's transaction.
+def refunds_create(*, source, allocations, actor: Actor) -> list[Refund]:
+    """Create one pending refund per allocation for `source` (a cancellation request,
+    return or dispute: a registered refund source), inside the caller's transaction.
 
     `allocations` come from `refunds.calculator.allocate`. Each payment's
     `refunded_amount` grows by its share (the database refuses more than was
     captured). Workers are asked to execute the refunds once the transaction commits,
     so a rolled-back approval sends nothing.
     """
-    order = cancellation.order
+    order = source.order
+    source_field = refund_source_field(source)
     now = timezone.now()
     refunds = []
     # No savepoint: nothing here is retried in place, so a failure rolls back the caller's
@@ -143,9 +111,9 @@ def refunds_create(*, cancellation, allocations, actor: Actor) -> list[Refund]:
             payment.refunded_amount += allocation.amount
             payment.save(update_fields=["refunded_amount"])
             refund = Refund.objects.create(
-                retailer_id=cancellation.retailer_id,
-                cancellation=cancellation,
+                retailer_id=order.retailer_id,
                 payment=payment,
+                **{source_field: source},
                 amount=allocation.amount,
                 currency=order.currency,
                 attempt_limit=_setting("REFUND_MAX_ATTEMPTS"),
@@ -296,13 +264,11 @@ def _attempt_record(refund_id, *, attempt: int, result: GatewayResult) -> float 
 
 def _refund_succeed(refund: Refund, *, reference: str, now, actor: Actor = WORKER, note=""):
     previous = refund.status
-    refund.status = Refund.Status.SUCCEEDED
     refund.gateway_reference = reference
     refund.succeeded_at = now
     refund.next_attempt_at = None
     refund.failure_code = ""
     refund.failure_message = ""
-    refund.save()
     if refund.manual:
         message = (
             f"{actor.label} recorded the {_describe(refund)} as refunded outside the gateway "
@@ -317,44 +283,36 @@ def _refund_succeed(refund: Refund, *, reference: str, now, actor: Actor = WORKE
         )
         if previous == Refund.Status.FAILED:
             message += " The gateway confirmed it after we had given up on it."
-    order_event_record(
-        order=refund.payment.order,
+    refund_transition(
+        refund=refund,
+        to=Refund.Status.SUCCEEDED,
+        actor=actor,
         kind="refund.recorded_manually" if refund.manual else "refund.succeeded",
         message=message,
-        actor=actor,
-        subject=refund,
-        from_state=previous,
-        to_state=refund.status,
         data={"gateway_reference": reference, "attempts": refund.attempts},
     )
     _refund_announce(refund, "refund.succeeded", actor=actor)
 
 
 def _refund_fail(refund: Refund, *, code: str, message: str, now, actor: Actor = WORKER):
-    previous = refund.status
-    refund.status = Refund.Status.FAILED
     refund.failure_code = code
     refund.failure_message = message
     refund.next_attempt_at = None
-    refund.save()
-    order_event_record(
-        order=refund.payment.order,
+    refund_transition(
+        refund=refund,
+        to=Refund.Status.FAILED,
+        actor=actor,
         kind="refund.failed",
         message=f"The {_describe(refund)} failed for good after {refund.attempts} attempt(s) "
         f"({code}: {message}). A supervisor can retry it or record a manual refund.",
-        actor=actor,
-        subject=refund,
-        from_state=previous,
-        to_state=refund.status,
         data={"failure_code": code, "attempts": refund.attempts},
     )
     _refund_announce(refund, "refund.failed", actor=actor)
 
 
 def _refund_announce(refund: Refund, event_type: str, *, actor: Actor) -> None:
-    """Tell the customer and webhooks, and let the request settle, in this transaction."""
-    from refunds.api.serializers import refund_data
-
+    """Tell the customer and webhooks, and let the refund's source settle, in this
+    transaction."""
     event_emit(
         retailer=refund.retailer,
         event_type=event_type,
@@ -362,25 +320,7 @@ def _refund_announce(refund: Refund, event_type: str, *, actor: Actor) -> None:
         order=refund.payment.order,
         subject=refund,
     )
-    _cancellation_settle(refund, actor=actor)
-
-
-def _cancellation_settle(refund: Refund, *, actor: Actor) -> None:
-    if refund.cancellation_id is None:
-        return
-    from cancellations.models import CancellationRequest
-    from cancellations.services import cancellation_refund_settled
-
-    # The settle step locks and reads the request by its id itself: reading it here
-    # first was one statement for nothing.
-    cancellation = _cached_related(refund, "cancellation") or CancellationRequest(
-        pk=refund.cancellation_id, retailer_id=refund.retailer_id
-    )
-    cancellation_refund_settled(cancellation=cancellation, actor=actor)
-
-
-def _cached_related(instance, name):
-    return instance._state.fields_cache.get(name)
+    refund_source_settle(refund, actor=actor)
 
 
 def _require_supervisor(actor: Actor, what: str) -> None:
@@ -393,7 +333,7 @@ def _require_failed(refund: Refund, what: str) -> None:
         raise DomainError(
             ErrorCode.ILLEGAL_TRANSITION,
             f"Only a failed refund can be {what}; refund {refund.pk} is {refund.status}.",
-            status=refund.status,
+            current_status=refund.status,
         )
 
 
@@ -414,26 +354,22 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
         new_key = previous_code != GATEWAY_UNAVAILABLE
         if new_key:
             refund.idempotency_key = new_idempotency_key()
-        refund.status = Refund.Status.PENDING
         refund.failure_code = ""
         refund.failure_message = ""
         refund.attempt_limit = refund.attempts + _setting("REFUND_MAX_ATTEMPTS")
         refund.next_attempt_at = now
         refund.last_enqueued_at = now
-        refund.save()
-        order_event_record(
-            order=refund.payment.order,
+        refund_transition(
+            refund=refund,
+            to=Refund.Status.PENDING,
+            actor=actor,
             kind="refund.retried",
             message=f"{actor.label} retried the {_describe(refund)} after it failed "
             f"({previous_code}); it goes to the gateway again "
             + ("with a new idempotency key." if new_key else "with the same idempotency key."),
-            actor=actor,
-            subject=refund,
-            from_state=Refund.Status.FAILED,
-            to_state=Refund.Status.PENDING,
             data={"previous_failure_code": previous_code, "new_idempotency_key": new_key},
         )
-        _cancellation_settle(refund, actor=actor)
+        refund_source_settle(refund, actor=actor)
         refund_enqueue_on_commit(refund.pk)
     return refund
 
@@ -459,8 +395,9 @@ def refund_record_manual(*, refund: Refund, reference: str, actor: Actor, note: 
     return refund
 
 
-def refunds_sweep(*, now=None) -> int:
-    """Re-send pending refunds that should have run by now and were not sent lately.
+def refunds_due_again(*, now=None) -> list[int]:
+    """Pending refunds that should have run by now and were not sent lately, marked as
+    sent now (the caller hands them to workers: `refunds.tasks.refunds_sweep`).
 
     Covers a message lost by the broker, a broker that was down at commit time, and a
     worker killed mid-attempt (its claim runs out). Re-sending is harmless: a refund
@@ -475,10 +412,6 @@ def refunds_sweep(*, now=None) -> int:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[: _setting("REFUND_SWEEP_BATCH")]
     )
-    if not ids:
-        return 0
-    Refund.objects.filter(pk__in=ids).update(last_enqueued_at=now)
-    for refund_id in ids:
-        refund_enqueue(refund_id)
-    logger.info("refund sweep re-sent %s pending refund(s)", len(ids))
-    return len(ids)
+    if ids:
+        Refund.objects.filter(pk__in=ids).update(last_enqueued_at=now)
+    return ids

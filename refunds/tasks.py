@@ -1,4 +1,9 @@
-"""Celery tasks for refunds: thin wrappers that take ids and call the services."""
+"""Celery tasks for refunds, and handing refunds to workers (enqueueing, the sweep).
+
+Tasks take ids and call the services; the services never import this module. Refunds a
+transaction creates reach a worker through the after-commit work registered below (the
+task that sends the transaction's messages runs them), or through `refunds_enqueue`.
+"""
 
 import logging
 
@@ -58,7 +63,36 @@ def refunds_execute_now(refund_ids) -> None:
                 logger.warning("refund %s: retry not enqueued; left to the sweep", refund_id)
 
 
+def refund_enqueue(refund_id: int) -> bool:
+    """Hand a refund to a worker; never raises.
+
+    A broker outage must not fail the change that created the refund (it is already
+    committed): the row stays pending and the sweep sends it again later.
+    """
+    try:
+        refund_execute.delay(refund_id)
+    except Exception:
+        logger.warning(
+            "could not hand refund %s to a worker; the sweep will send it again",
+            refund_id,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def refunds_sweep(*, now=None) -> int:
+    """Hand pending refunds that should have run by now, and were not sent lately, to
+    workers again (see `services.refunds_due_again`). Returns how many."""
+    ids = services.refunds_due_again(now=now)
+    for refund_id in ids:
+        refund_enqueue(refund_id)
+    if ids:
+        logger.info("refund sweep re-sent %s pending refund(s)", len(ids))
+    return len(ids)
+
+
 @shared_task(ignore_result=True)
 def sweep_pending_refunds() -> int:
     """Re-send pending refunds that should have run and were not sent lately (beat)."""
-    return services.refunds_sweep()
+    return refunds_sweep()

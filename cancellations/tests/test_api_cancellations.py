@@ -218,7 +218,11 @@ def test_withdraw_before_a_decision(make_order, submit, api):
     assert response.json()["status"] == "withdrawn"
     again = api.post(f"/api/v1/cancellations/{request_id}/withdraw")
     assert again.status_code == 409
-    assert again.json()["code"] == "illegal_transition"
+    problem = again.json()
+    assert problem["code"] == "illegal_transition"
+    # RFC 9457: `status` is the HTTP status; the request's own state is beside it.
+    assert (problem["status"], problem["current_status"]) == (409, "withdrawn")
+    assert again["Content-Type"] == "application/problem+json"
 
 
 def test_withdraw_after_approval_is_illegal(make_order, submit, api):

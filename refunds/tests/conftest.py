@@ -25,7 +25,7 @@ def approve(make_order):
         with transaction.atomic():
             cancellation = ApprovedCancellationFactory(order=order, refund_total=amount)
             refunds_create(
-                cancellation=cancellation,
+                source=cancellation,
                 allocations=allocate(order.payments.order_by("position", "id"), amount),
                 actor=Actor.rule("auto_approved"),
             )

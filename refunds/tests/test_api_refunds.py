@@ -35,6 +35,8 @@ def test_list_shows_each_refund_with_the_contract_fields(api, approve):
     assert body["results"][0] == {
         "id": first.pk,
         "cancellation": cancellation.pk,
+        # The webhook's field, now that the API and webhooks share one shape.
+        "order": "ord-1",
         "payment": "gift",
         "amount": "10.00",
         "currency": "USD",

@@ -31,7 +31,7 @@ def approve(order) -> Refund:
     with transaction.atomic():
         cancellation = ApprovedCancellationFactory(order=order, refund_total=order.total)
         (refund,) = refunds_create(
-            cancellation=cancellation,
+            source=cancellation,
             allocations=allocate(order.payments.all(), order.total),
             actor=Actor.rule("auto_approved"),
         )

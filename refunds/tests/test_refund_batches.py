@@ -55,7 +55,7 @@ def test_a_rolled_back_approval_sends_nothing(approve, make_order, enqueued):
     with pytest.raises(RuntimeError), transaction.atomic():
         cancellation = ApprovedCancellationFactory(order=order, refund_total=Decimal("25.00"))
         refunds_create(
-            cancellation=cancellation,
+            source=cancellation,
             allocations=allocate(order.payments.order_by("position", "id"), Decimal("25.00")),
             actor=Actor.rule("auto_approved"),
         )

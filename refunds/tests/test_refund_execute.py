@@ -63,7 +63,7 @@ def test_create_splits_over_payments_and_records_each(
     # when the approval creates refunds for 10.00 and 15.00
     with django_capture_on_commit_callbacks() as callbacks:
         refunds = refunds_create(
-            cancellation=cancellation,
+            source=cancellation,
             allocations=[Allocation(gift, Decimal("10.00")), Allocation(card, Decimal("15.00"))],
             actor=Actor.rule("auto_approved"),
         )
@@ -103,7 +103,7 @@ def test_a_rolled_back_approval_creates_and_sends_nothing(
         transaction.atomic(),
     ):
         refunds_create(
-            cancellation=cancellation,
+            source=cancellation,
             allocations=[Allocation(order.payments.get(), Decimal("25.00"))],
             actor=Actor.system(),
         )
@@ -121,7 +121,7 @@ def test_the_database_refuses_refunding_more_than_captured(make_order):
     card = order.payments.get()
     cancellation = ApprovedCancellationFactory(order=order)
     refunds_create(
-        cancellation=cancellation,
+        source=cancellation,
         allocations=[Allocation(card, Decimal("20.00"))],
         actor=Actor.system(),
     )
@@ -129,7 +129,7 @@ def test_the_database_refuses_refunding_more_than_captured(make_order):
     # when a stale allocation tries 10.00 more
     with pytest.raises(IntegrityError), transaction.atomic():
         refunds_create(
-            cancellation=cancellation,
+            source=cancellation,
             allocations=[Allocation(card, Decimal("10.00"))],
             actor=Actor.system(),
         )

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from refunds import services
+from refunds import services, tasks
 from refunds.models import Refund
-from refunds.services import refund_execute, refunds_sweep
-from refunds.tasks import sweep_pending_refunds
+from refunds.services import refund_execute
+from refunds.tasks import refunds_sweep, sweep_pending_refunds
 from refunds.tests.conftest import payment
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """The refund ids handed to workers (the broker is the external edge)."""
     ids = []
-    monkeypatch.setattr(services, "refund_enqueue", lambda refund_id: ids.append(refund_id))
+    monkeypatch.setattr(tasks, "refund_enqueue", lambda refund_id: ids.append(refund_id))
     return ids
 
 
@@ -83,7 +83,7 @@ def test_the_beat_task_runs_the_sweep_in_process(approve, settings, caplog):
     approve(payments=[payment("ch_ok", "25.00")])
 
     # when beat's task runs
-    with caplog.at_level(logging.INFO, "refunds.services"):
+    with caplog.at_level(logging.INFO, "refunds.tasks"):
         sweep_pending_refunds.delay()
 
     # then the refund went out
