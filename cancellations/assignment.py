@@ -16,7 +16,7 @@ from cancellations.models import CancellationRequest, Status
 from cancellations.selectors import chasing, due_at, is_open
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
-from orders.timeline import order_event_record
+from kernel.timeline import EventKind, order_event_record
 from retailers.models import StaffMember
 
 # How many candidates `cancellation_claim_next` tries when others win the race for them.
@@ -93,7 +93,7 @@ def cancellation_claim(*, cancellation, actor: Actor) -> CancellationRequest:
         current.assigned_to = user
         _record(
             current,
-            kind="cancellation.claimed",
+            kind=EventKind.CANCELLATION_CLAIMED,
             message=f"{actor.label} took the case.",
             actor=actor,
         )
@@ -137,7 +137,7 @@ def cancellation_claim_next(
                 candidate.assigned_to = actor.user
                 _record(
                     candidate,
-                    kind="cancellation.claimed",
+                    kind=EventKind.CANCELLATION_CLAIMED,
                     message=f"{actor.label} took the case from the queue.",
                     actor=actor,
                 )
@@ -167,7 +167,7 @@ def cancellation_release(*, cancellation, actor: Actor) -> CancellationRequest:
         current.save(update_fields=["assigned_to", "updated_at"])
         message = f"{actor.label} put the case back in the queue"
         message += "." if holder == actor.label else f" (it was held by {holder})."
-        _record(current, kind="cancellation.released", message=message, actor=actor)
+        _record(current, kind=EventKind.CANCELLATION_RELEASED, message=message, actor=actor)
     return current
 
 
@@ -212,7 +212,7 @@ def cancellation_reassign(*, cancellation, actor: Actor, to_user) -> Cancellatio
         target = to_user.get_username()
         _record(
             current,
-            kind="cancellation.reassigned",
+            kind=EventKind.CANCELLATION_REASSIGNED,
             message=(
                 f"{actor.label} gave the case to {target}"
                 + (f" (it was held by {before})." if before else ".")

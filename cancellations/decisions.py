@@ -15,7 +15,7 @@ from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.journal import journal
 from kernel.money import format_amount
-from orders.timeline import order_event_record
+from kernel.timeline import EventKind, order_event_record
 from retailers.services import policy_current
 
 REJECTION_REASONS = {
@@ -88,7 +88,7 @@ def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = 
             )
             order_event_record(
                 order=order,
-                kind="cancellation.lines_changed",
+                kind=EventKind.CANCELLATION_LINES_CHANGED,
                 message="Units to cancel changed before approval: "
                 + ", ".join(f"{lr.quantity} x {lr.line.sku}" for lr in quote.lines)
                 + ".",
@@ -193,7 +193,7 @@ def cancellation_add_note(*, cancellation, actor: Actor, text: str) -> None:
         raise DomainError(ErrorCode.INVALID, "A note needs text.", errors={"text": ["Required."]})
     order_event_record(
         order=cancellation.order,
-        kind="cancellation.note",
+        kind=EventKind.CANCELLATION_NOTE,
         message=text.strip(),
         actor=actor,
         subject=cancellation,

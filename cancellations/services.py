@@ -16,9 +16,9 @@ from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.journal import journal
 from kernel.money import format_amount
+from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
 from orders.models import Order
-from orders.timeline import order_event_record
 from refunds.services import refunds_create
 from retailers.services import policy_current
 
@@ -183,7 +183,7 @@ def _submit(*, retailer, external_id, reason, channel, requested, note, actor):
     units = sum(lr.quantity for lr in plan.quote.lines)
     order_event_record(
         order=order,
-        kind="cancellation.received",
+        kind=EventKind.CANCELLATION_RECEIVED,
         message=(
             f"Cancellation requested through {channel} ({reason.replace('_', ' ')}): "
             f"{units} unit(s), refund {format_amount(plan.quote.total, order.currency)} "
@@ -333,7 +333,7 @@ def cancellation_confirm(*, cancellation, actor: Actor) -> CancellationRequest:
             )
         order_event_record(
             order=order,
-            kind="cancellation.confirmed",
+            kind=EventKind.CANCELLATION_CONFIRMED,
             message="The customer confirmed the cancellation; checking it again.",
             actor=actor,
             subject=cancellation,
@@ -423,7 +423,7 @@ def cancellation_refund_settled(*, refund, actor: Actor) -> None:
         cancellation.save()
         order_event_record(
             order=cancellation.order,
-            kind="cancellation.needs_attention",
+            kind=EventKind.CANCELLATION_NEEDS_ATTENTION,
             message=cancellation.attention_reason + " Back in the queue for a person.",
             actor=actor,
             subject=cancellation,

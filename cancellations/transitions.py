@@ -3,8 +3,8 @@
 from cancellations.models import Status
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
+from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
-from orders.timeline import order_event_record
 
 DECISIONS = {
     Status.APPROVED,
@@ -53,7 +53,7 @@ def cancellation_transition(
     cancellation.save()
     order_event_record(
         order=cancellation.order,
-        kind=f"cancellation.{to}",
+        kind=EventKind(f"cancellation.{to}"),
         message=why,
         actor=actor,
         subject=cancellation,

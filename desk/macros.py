@@ -8,8 +8,8 @@ from desk.models import Macro
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.money import format_amount
+from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
-from orders.timeline import order_event_record
 from retailers.services import policy_current
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -67,7 +67,7 @@ def cancellation_message_customer(
     with transaction.atomic():
         order_event_record(
             order=order,
-            kind="cancellation.customer_contacted",
+            kind=EventKind.CANCELLATION_CUSTOMER_CONTACTED,
             message=f"Message to the customer: \u201c{subject}\u201d.",
             actor=actor,
             subject=cancellation,

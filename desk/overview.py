@@ -13,15 +13,16 @@ from desk.selectors import (
     sla_state,
     tab_conditions,
 )
+from kernel.timeline import EventKind
 from orders.models import OrderEvent
 from retailers.models import StaffMember
 
 # Timeline kinds that count as a person deciding a case (agent workload).
 DECISION_KINDS = (
-    "cancellation.approved",
-    "cancellation.rejected",
-    "cancellation.escalated",
-    "cancellation.return_required",
+    EventKind.CANCELLATION_APPROVED,
+    EventKind.CANCELLATION_REJECTED,
+    EventKind.CANCELLATION_ESCALATED,
+    EventKind.CANCELLATION_RETURN_REQUIRED,
 )
 
 

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kernel.actors import Actor
+from kernel.timeline import EventKind, order_event_record
 from notifications import webhook_client
 from notifications.channels import PermanentFailure, TransientFailure, channel_send
 from notifications.context import branding_context, message_context
@@ -33,7 +34,6 @@ from notifications.models import (
 )
 from notifications.payloads import body_bytes
 from notifications.rendering import message_render
-from orders.timeline import order_event_record
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def _timeline_record(notification, outcome: str) -> None:
         )
     order_event_record(
         order=notification.order,
-        kind=f"notification.{outcome}",
+        kind=EventKind(f"notification.{outcome}"),
         message=message,
         actor=WORKER,
         subject=notification,

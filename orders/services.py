@@ -7,8 +7,8 @@ from inventory.services import line_stock_sync, stock_move
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.money import ZERO, format_amount
+from kernel.timeline import EventKind, order_event_record
 from orders.models import Customer, Order, OrderLine, Payment
-from orders.timeline import order_event_record
 
 LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax", "final_sale")
 PAYMENT_FIELDS = ("method", "amount", "reference")
@@ -94,7 +94,7 @@ def _order_upsert(*, retailer, external_id, data, actor):
     if created:
         order_event_record(
             order=order,
-            kind="order.created",
+            kind=EventKind.ORDER_CREATED,
             message=(
                 f"Order received: {len(lines)} line(s), total "
                 f"{format_amount(order.total, order.currency)} {order.currency}."
@@ -106,7 +106,7 @@ def _order_upsert(*, retailer, external_id, data, actor):
     else:
         order_event_record(
             order=order,
-            kind="order.updated",
+            kind=EventKind.ORDER_UPDATED,
             message=(
                 "Order updated by the storefront: total "
                 f"{format_amount(order.total, order.currency)}."
@@ -117,7 +117,7 @@ def _order_upsert(*, retailer, external_id, data, actor):
         if previous_fulfillment != order.fulfillment_status:
             order_event_record(
                 order=order,
-                kind="order.fulfillment_changed",
+                kind=EventKind.ORDER_FULFILLMENT_CHANGED,
                 message=(
                     f"Fulfilment changed from {previous_fulfillment} to {order.fulfillment_status}."
                 ),

@@ -24,10 +24,10 @@ from django.utils import timezone
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.money import format_amount
+from kernel.timeline import EventKind, order_event_record
 from notifications.outbox import outbox_work_on_commit
 from notifications.services import event_emit
 from orders.models import Payment
-from orders.timeline import order_event_record
 from refunds.gateways import GatewayResult, gateway_for
 from refunds.models import Refund, new_idempotency_key
 from refunds.representation import refund_data
@@ -122,7 +122,7 @@ def refunds_create(*, source, allocations, actor: Actor) -> list[Refund]:
             )
             order_event_record(
                 order=order,
-                kind="refund.created",
+                kind=EventKind.REFUND_CREATED,
                 message=f"The {_describe(refund)} was created; it goes to the payment "
                 "gateway next.",
                 actor=actor,
@@ -251,7 +251,7 @@ def _attempt_record(refund_id, *, attempt: int, result: GatewayResult) -> float 
         refund.save(update_fields=["next_attempt_at", "failure_message", "updated_at"])
         order_event_record(
             order=refund.payment.order,
-            kind="refund.attempt_failed",
+            kind=EventKind.REFUND_ATTEMPT_FAILED,
             message=f"Attempt {refund.attempts} of the {_describe(refund)} failed at the "
             f"gateway ({result.failure_code or 'error'}: {result.message}); it is tried again "
             f"in about {round(delay)} seconds.",
@@ -287,7 +287,7 @@ def _refund_succeed(refund: Refund, *, reference: str, now, actor: Actor = WORKE
         refund=refund,
         to=Refund.Status.SUCCEEDED,
         actor=actor,
-        kind="refund.recorded_manually" if refund.manual else "refund.succeeded",
+        kind=(EventKind.REFUND_RECORDED_MANUALLY if refund.manual else EventKind.REFUND_SUCCEEDED),
         message=message,
         data={"gateway_reference": reference, "attempts": refund.attempts},
     )
@@ -302,7 +302,7 @@ def _refund_fail(refund: Refund, *, code: str, message: str, now, actor: Actor =
         refund=refund,
         to=Refund.Status.FAILED,
         actor=actor,
-        kind="refund.failed",
+        kind=EventKind.REFUND_FAILED,
         message=f"The {_describe(refund)} failed for good after {refund.attempts} attempt(s) "
         f"({code}: {message}). A supervisor can retry it or record a manual refund.",
         data={"failure_code": code, "attempts": refund.attempts},
@@ -363,7 +363,7 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
             refund=refund,
             to=Refund.Status.PENDING,
             actor=actor,
-            kind="refund.retried",
+            kind=EventKind.REFUND_RETRIED,
             message=f"{actor.label} retried the {_describe(refund)} after it failed "
             f"({previous_code}); it goes to the gateway again "
             + ("with a new idempotency key." if new_key else "with the same idempotency key."),

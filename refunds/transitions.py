@@ -10,7 +10,7 @@ pending ──> succeeded            the gateway moved the money
 
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
-from orders.timeline import order_event_record
+from kernel.timeline import order_event_record
 from refunds.models import Refund
 
 Status = Refund.Status

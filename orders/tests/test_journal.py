@@ -5,8 +5,8 @@ from django.db import transaction
 
 from kernel.actors import Actor
 from kernel.journal import journal
+from kernel.timeline import EventKind, order_event_record
 from orders.models import OrderEvent
-from orders.timeline import order_event_record
 
 pytestmark = pytest.mark.django_db
 
@@ -16,34 +16,46 @@ def order(make_order):
     return make_order()
 
 
-def _record(order, kind):
-    return order_event_record(order=order, kind=kind, message=kind, actor=Actor.system("test"))
+ONE, TWO, THREE = EventKind.ORDER_UPDATED, EventKind.CANCELLATION_NOTE, EventKind.REFUND_CREATED
+
+
+def _record(order, kind, message=None):
+    order_event_record(order=order, kind=kind, message=message or kind, actor=Actor.system("t"))
 
 
 def test_outside_a_journal_an_event_is_written_at_once(order):
-    event = _record(order, "note.one")
+    _record(order, ONE, "written at once")
 
-    assert OrderEvent.objects.get(pk=event.pk).kind == "note.one"
+    assert OrderEvent.objects.get(message="written at once").kind == "order.updated"
+
+
+def test_a_kind_that_is_not_an_event_kind_is_refused(order):
+    before = OrderEvent.objects.count()
+
+    with pytest.raises(ValueError):
+        _record(order, "note.typo")
+
+    assert OrderEvent.objects.count() == before
 
 
 def test_a_journal_writes_its_events_in_order_when_it_ends(order, django_assert_num_queries):
     before = OrderEvent.objects.filter(order=order).count()
     with transaction.atomic(), journal():
         with django_assert_num_queries(0):
-            _record(order, "note.one")
-            _record(order, "note.two")
-            _record(order, "note.three")
+            _record(order, ONE)
+            _record(order, TWO)
+            _record(order, THREE)
         # nothing is written yet: the rows wait for the end of the change
         assert OrderEvent.objects.filter(order=order).count() == before
 
     kinds = list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
-    assert kinds[before:] == ["note.one", "note.two", "note.three"]
+    assert kinds[before:] == ["order.updated", "cancellation.note", "refund.created"]
 
 
 def test_a_change_that_fails_writes_none_of_its_events(order):
     before = OrderEvent.objects.filter(order=order).count()
     with pytest.raises(RuntimeError), transaction.atomic(), journal():
-        _record(order, "note.one")
+        _record(order, ONE)
         raise RuntimeError("the change failed")
 
     assert OrderEvent.objects.filter(order=order).count() == before
@@ -53,9 +65,9 @@ def test_an_inner_journal_is_written_by_the_outer_change(order):
     before = OrderEvent.objects.filter(order=order).count()
     with transaction.atomic(), journal():
         with journal():
-            _record(order, "note.inner")
+            _record(order, TWO)
         assert OrderEvent.objects.filter(order=order).count() == before
-        _record(order, "note.outer")
+        _record(order, THREE)
 
     kinds = list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
-    assert kinds[before:] == ["note.inner", "note.outer"]
+    assert kinds[before:] == ["cancellation.note", "refund.created"]
