@@ -241,3 +241,21 @@ def agent(retailer):
 def supervisor(db):
     # As staff_create makes them: supervisors may use admin.
     return StaffMemberFactory(user=UserFactory(username="super", is_staff=True), role="supervisor")
+
+
+@pytest.fixture
+def branding(retailer):
+    """The `retailer`'s own voice in messages and on the customer pages."""
+    from notifications.models import Branding
+
+    return Branding.objects.create(
+        retailer=retailer,
+        display_name="Acme Outfitters",
+        logo_url="https://cdn.acme.example/logo.png",
+        primary_color="#0b5394",
+        accent_color="#f1c232",
+        sender_email="care@acme.example",
+        signature="Warmly,\nthe Acme care team",
+        support_url="https://acme.example/help",
+        contact_email="ops@acme.example",
+    )

@@ -6,8 +6,20 @@ class CancellationsConfig(AppConfig):
     verbose_name = "Cancellations"
 
     def ready(self):
+        from cancellations import messages
+        from cancellations.representation import cancellation_data
         from cancellations.services import cancellation_refund_settled
+        from notifications.subjects import subject_register
         from refunds.sources import refund_source_register
+
+        subject_register(
+            model="cancellations.CancellationRequest",
+            data=cancellation_data,
+            context=messages.cancellation_message_context,
+            related=("policy",),
+            sample=messages.SAMPLE,
+            events="cancellation.",
+        )
 
         # An approval's refunds are the request's: it completes when they have all
         # succeeded, and goes back to the queue when one fails for good.

@@ -17,7 +17,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("", include("notifications.urls")),
+    path("", include("portal.urls")),
     path("", include("desk.urls")),
     path("", RedirectView.as_view(url="/queue/", permanent=False)),
 ]

@@ -1,16 +1,14 @@
 """Reads for stock, always scoped to one retailer."""
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from inventory.filters import StockMovementFilter
 from inventory.models import StockLevel, StockMovement
+from kernel.bulk import pk_chunks
 from kernel.errors import DomainError, ErrorCode, NotFound
-from orders.models import Order, OrderLine
 
 
 @dataclass(frozen=True)
@@ -88,38 +86,6 @@ class LevelDrift:
         return f"{self.retailer} {self.sku} @ {self.warehouse}: " + "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class ReservationDrift:
-    """An order whose lines hold a different reservation than its movements say."""
-
-    retailer: str
-    order: str
-    sku: str
-    warehouse: str
-    lines_reserved: int
-    ledger_reserved: int
-
-    def __str__(self):
-        return (
-            f"{self.retailer} order {self.order} {self.sku} @ {self.warehouse}: lines hold "
-            f"{self.lines_reserved} reserved but its movements add up to {self.ledger_reserved} "
-            f"({self.lines_reserved - self.ledger_reserved:+d})"
-        )
-
-
-def _pk_chunks(queryset, chunk_size):
-    """(first pk, last pk) of consecutive chunks, so each query stays small on big tables."""
-    last = 0
-    while True:
-        pks = list(
-            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]
-        )
-        if not pks:
-            return
-        last = pks[-1]
-        yield pks[0], last, len(pks)
-
-
 def stock_level_drifts(*, retailer=None, chunk_size=5000, progress=None) -> list[LevelDrift]:
     """Every level whose on_hand or reserved differs from the sum of its movements.
 
@@ -129,7 +95,7 @@ def stock_level_drifts(*, retailer=None, chunk_size=5000, progress=None) -> list
     if retailer is not None:
         levels = levels.filter(retailer=retailer)
     total, done, drifts = levels.count(), 0, []
-    for first, last, size in _pk_chunks(levels, chunk_size):
+    for first, last, size in pk_chunks(levels, chunk_size):
         # One statement per chunk: the level and its movements are read from one snapshot.
         rows = (
             levels.filter(pk__gte=first, pk__lte=last)
@@ -154,67 +120,3 @@ def stock_level_drifts(*, retailer=None, chunk_size=5000, progress=None) -> list
         if progress:
             progress(done, total)
     return drifts
-
-
-def line_reservation_drifts(
-    *, retailer=None, chunk_size=20000, progress=None
-) -> list[ReservationDrift]:
-    """Orders whose lines' reserved_quantity differs from their reserve/release/ship rows.
-
-    Compared per order, SKU and warehouse: a cancellation releases against the order, not
-    one line, so that is the finest grain the ledger answers for.
-    """
-    orders = Order.objects.all()
-    if retailer is not None:
-        orders = orders.filter(retailer=retailer)
-    total, done, drifts = orders.count(), 0, []
-    for first, last, size in _pk_chunks(orders, chunk_size):
-        with _one_snapshot():
-            held = {
-                (row["order_id"], row["sku"], row["warehouse"]): row["held"]
-                for row in OrderLine.objects.filter(
-                    order_id__gte=first, order_id__lte=last, reserved_quantity__gt=0
-                )
-                .values("order_id", "sku", "warehouse")
-                .annotate(held=Sum("reserved_quantity"))
-                .order_by()
-            }
-            moved = {
-                (row["order_id"], row["level__sku"], row["level__warehouse__code"]): row["held"]
-                for row in StockMovement.objects.filter(order_id__gte=first, order_id__lte=last)
-                .values("order_id", "level__sku", "level__warehouse__code")
-                .annotate(held=Sum("reserved_delta"))
-                .exclude(held=0)
-                .order_by()
-            }
-        wrong = sorted(k for k in held.keys() | moved.keys() if held.get(k, 0) != moved.get(k, 0))
-        if wrong:
-            names = {
-                pk: (slug, external_id)
-                for pk, slug, external_id in Order.objects.filter(
-                    pk__in={order_id for order_id, _sku, _code in wrong}
-                ).values_list("pk", "retailer__slug", "external_id")
-            }
-            drifts.extend(
-                ReservationDrift(
-                    *names[key[0]], key[1], key[2], held.get(key, 0), moved.get(key, 0)
-                )
-                for key in wrong
-            )
-        done += size
-        if progress:
-            progress(done, total)
-    return drifts
-
-
-@contextmanager
-def _one_snapshot():
-    """Read several statements from one snapshot when the database can (PostgreSQL)."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            # Must be the transaction's first statement; inside a caller's transaction
-            # (a test) the caller's isolation applies instead.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield

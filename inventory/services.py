@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from inventory.models import StockLevel, StockMovement, Warehouse
 from kernel.actors import Actor
+from kernel.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 from notifications.services import event_emit
-from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 
 Kind = StockMovement.Kind
 

@@ -130,6 +130,14 @@ class Representation(serializers.Serializer):
         return type(self).represent(instance)
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def iso_datetime(value) -> str | None:
+    """A datetime as the API writes it (ISO 8601, UTC as `Z`), or None."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
 __all__ = [
     "AmountField",
     "CurrencyField",
@@ -138,5 +146,6 @@ __all__ = [
     "StrictIntegerField",
     "StrictSerializer",
     "check_precision",
+    "iso_datetime",
     "money",
 ]

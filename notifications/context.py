@@ -7,30 +7,12 @@ lists here, never model instances whose methods could reach other data.
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats
 
-from notifications.links import confirmation_expires_at, confirmation_url
 from notifications.models import Branding
+from notifications.subjects import subject_context
 
-# Rules whose meaning a customer can be told in plain words (SPEC §4 verification).
-REJECTION_WORDS = {
-    "final_sale": (
-        "One or more of the items you asked to cancel were sold as final sale, and "
-        "final-sale items cannot be cancelled."
-    ),
-    "outside_return_window": (
-        "Your order was delivered (or shipped) longer ago than the return window allows, "
-        "so it can no longer be cancelled or returned."
-    ),
-}
-
-REFUND_FAILURE_WORDS = {
-    "declined": "Your bank or card issuer declined the refund.",
-    "gateway_unavailable": "The payment provider could not be reached after several tries.",
-}
 DEADLINE_FORMAT = "j F Y, H:i T"  # 28 November 2026, 16:00 UTC: no room for doubt
-
-GENERIC_REFUND_FAILURE = "The payment provider could not complete it."
 
 
 def _locale(language: str) -> str:
@@ -82,74 +64,10 @@ def _order(order) -> dict:
     }
 
 
-def _payment_label(payment) -> str:
+def payment_label(payment) -> str:
+    """How a payment is named to its customer: "Gift card", "Card"."""
     method = (payment.method or "payment").replace("_", " ")
     return method[:1].upper() + method[1:]
-
-
-def cancellation_context(cancellation, language: str) -> dict:
-    currency = cancellation.order.currency
-    items = [
-        {
-            "sku": line.line.sku,
-            "title": line.line.title or line.line.sku,
-            "quantity": line.quantity,
-            "refund_amount": money_text(line.refund_amount, currency, language),
-        }
-        for line in cancellation.lines.select_related("line")
-    ]
-    refunds = [
-        {
-            "method": _payment_label(refund.payment),
-            "amount": money_text(refund.amount, currency, language),
-            "status": refund.status,
-        }
-        for refund in _refunds_of(cancellation)
-    ]
-    policy = cancellation.policy
-    rule = cancellation.decision_rule
-    return {
-        "id": cancellation.pk,
-        "status": cancellation.status,
-        "status_label": cancellation.get_status_display(),
-        "reason": cancellation.get_reason_display(),
-        "reason_code": cancellation.reason,
-        "channel": cancellation.channel,
-        "items": items,
-        "refund_total": money_text(cancellation.refund_total, currency, language),
-        "refund_total_is_zero": not cancellation.refund_total,
-        "shipping_refund": money_text(cancellation.shipping_refund, currency, language),
-        "has_shipping_refund": bool(cancellation.shipping_refund),
-        "refunds": refunds,
-        "rule": rule,
-        "explanation": cancellation.decision_explanation,
-        "rejection_reason": REJECTION_WORDS.get(rule)
-        or cancellation.decision_explanation
-        or "Your request does not meet the store's cancellation policy.",
-        "refund_timeline_text": policy.refund_timeline_text if policy else "5-10 business days",
-    }
-
-
-def _refunds_of(cancellation):
-    # The refunds app adds `refunds` to a request; a request decided before it existed
-    # (or one with nothing to refund) simply has none.
-    manager = getattr(cancellation, "refunds", None)
-    if manager is None:
-        return []
-    return list(manager.select_related("payment").order_by("payment__position", "id"))
-
-
-def refund_context(refund, language: str) -> dict:
-    currency = refund.payment.order.currency
-    code = getattr(refund, "failure_code", "") or ""
-    return {
-        "id": refund.pk,
-        "amount": money_text(refund.amount, currency, language),
-        "method": _payment_label(refund.payment),
-        "status": refund.status,
-        "failure_code": code,
-        "failure_reason": REFUND_FAILURE_WORDS.get(code, GENERIC_REFUND_FAILURE),
-    }
 
 
 def message_context(*, event_type, retailer, order, customer, subject, language) -> dict:
@@ -161,17 +79,5 @@ def message_context(*, event_type, retailer, order, customer, subject, language)
         "order": _order(order),
         "site_url": settings.SITE_URL,
     }
-    model = subject._meta.model_name if subject is not None else ""
-    if model == "cancellationrequest":
-        context["cancellation"] = cancellation_context(subject, language)
-        if event_type == "cancellation.awaiting_customer":
-            context["confirm_url"] = confirmation_url(subject)
-            expires = confirmation_expires_at(subject)
-            context["confirm_deadline"] = formats.date_format(
-                timezone.localtime(expires), DEADLINE_FORMAT
-            )
-    elif model == "refund":
-        context["refund"] = refund_context(subject, language)
-        if getattr(subject, "cancellation_id", None):
-            context["cancellation"] = cancellation_context(subject.cancellation, language)
+    context.update(subject_context(subject, event_type=event_type, language=language))
     return context

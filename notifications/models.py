@@ -12,7 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.models import Customer, Order
 from retailers.models import Retailer, WebhookEndpoint
 
 
@@ -32,11 +31,20 @@ class Notification(models.Model):
 
     retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
     # Null for messages to the retailer itself (an endpoint disabled, for instance).
+    # Named by string: orders sit above notifications (the app imports nothing of them).
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        "orders.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     event_type = models.CharField(max_length=64)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -92,7 +100,7 @@ class WebhookDelivery(models.Model):
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)
     event_type = models.CharField(max_length=64)
@@ -233,7 +241,7 @@ class CustomerPreference(models.Model):
     """A customer's choice about messages; essential ones are sent regardless."""
 
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, related_name="message_preference"
+        "orders.Customer", on_delete=models.CASCADE, related_name="message_preference"
     )
     opted_out = models.BooleanField(
         default=False, help_text="No non-essential messages (received, approved, ...)."

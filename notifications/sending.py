@@ -34,6 +34,7 @@ from notifications.models import (
 )
 from notifications.payloads import body_bytes
 from notifications.rendering import message_render
+from notifications.subjects import subject_for
 
 log = logging.getLogger(__name__)
 
@@ -82,33 +83,19 @@ def _claim(model, pk, prepare=None, related=(), fields=None):
         return row
 
 
-SUBJECT_MODELS = {
-    "cancellationrequest": "cancellations.CancellationRequest",
-    "refund": "refunds.Refund",
-    "stocklevel": "inventory.StockLevel",
-}
-
-
-# What a message's context reads from its subject, fetched with it in one statement.
-SUBJECT_RELATED = {
-    "cancellationrequest": ("policy",),
-    "refund": ("payment", "cancellation__policy"),
-}
-
-
 def _subject_load(notification):
-    path = SUBJECT_MODELS.get(notification.subject_type)
-    if path is None or notification.subject_id is None:
+    registered = subject_for(notification.subject_type)
+    if registered is None or notification.subject_id is None:
         return None
-    rows = apps.get_model(path).objects.filter(pk=notification.subject_id)
-    related = SUBJECT_RELATED.get(notification.subject_type)
-    if related:
-        rows = rows.select_related(*related)
+    rows = apps.get_model(registered.model).objects.filter(pk=notification.subject_id)
+    if registered.related:
+        rows = rows.select_related(*registered.related)
     subject = rows.first()
     # The message's order is the subject's order: read once, not once per path to it.
     order = notification.order if notification.order_id else None
     if subject is not None and order is not None:
-        holders = (subject, _cached(subject, "payment"), _cached(subject, "cancellation"))
+        related = {path.split("__")[0] for path in registered.related}
+        holders = [subject, *(_cached(subject, name) for name in sorted(related))]
         for holder in holders:
             if holder is not None and getattr(holder, "order_id", None) == order.pk:
                 holder.order = order

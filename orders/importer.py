@@ -7,7 +7,7 @@ Every line is read by `orders.import_lines` and validated by the API's own
 `orders.import_validation` without DRF's per-field machinery, or by the serializer
 itself for any line that plan is unsure of), so a file accepts exactly what the API
 accepts. New orders take the fast path: a batch is
-written in a constant number of queries (`orders.bulk`: COPY on PostgreSQL,
+written in a constant number of queries (`kernel.bulk`: COPY on PostgreSQL,
 `bulk_create` elsewhere), with the same rows `order_upsert` would write (customer,
 order with its total, lines, payments, the stock reservations of unfulfilled lines and
 one `order.created` event each). An order that already exists takes the slow path,
@@ -26,9 +26,9 @@ from django.db.models import F, Prefetch
 from inventory.models import StockLevel, StockMovement
 from inventory.services import lines_stock_reserve_new
 from kernel.actors import Actor
+from kernel.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 from kernel.errors import DomainError
 from kernel.money import format_amount
-from orders.bulk import AnyOf, rows_insert, rows_insert_ignoring_conflicts
 from orders.import_lines import LineReader, Rejection, plain
 from orders.models import Customer, Order, OrderEvent, OrderLine, Payment
 from orders.services import order_upsert

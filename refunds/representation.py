@@ -5,7 +5,7 @@ Add fields freely; never rename or remove one (docs/webhooks.md).
 
 from rest_framework import serializers
 
-from kernel.serializers import MoneyField, Representation, money
+from kernel.serializers import MoneyField, Representation, iso_datetime, money
 from refunds.models import Refund
 
 
@@ -21,8 +21,8 @@ def refund_data(refund: Refund) -> dict:
         "attempts": refund.attempts,
         "gateway_reference": refund.gateway_reference,
         "failure_code": refund.failure_code,
-        "created_at": serializers.DateTimeField().to_representation(refund.created_at),
-        "updated_at": serializers.DateTimeField().to_representation(refund.updated_at),
+        "created_at": iso_datetime(refund.created_at),
+        "updated_at": iso_datetime(refund.updated_at),
     }
 
 

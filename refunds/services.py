@@ -30,7 +30,6 @@ from notifications.services import event_emit
 from orders.models import Payment
 from refunds.gateways import GatewayResult, gateway_for
 from refunds.models import Refund, new_idempotency_key
-from refunds.representation import refund_data
 from refunds.sources import refund_source_field, refund_source_settle
 from refunds.transitions import refund_transition
 
@@ -316,7 +315,7 @@ def _refund_announce(refund: Refund, event_type: str, *, actor: Actor) -> None:
     event_emit(
         retailer=refund.retailer,
         event_type=event_type,
-        data=refund_data(refund),
+        data={},
         order=refund.payment.order,
         subject=refund,
     )

@@ -42,3 +42,11 @@ def refund_source_settle(refund, *, actor: Actor) -> None:
         if getattr(refund, f"{source.field}_id", None) is not None:
             source.settled(refund=refund, actor=actor)
             return
+
+
+def refund_source(refund):
+    """The object the refund is for (a cancellation request, a return...), or None."""
+    for source in _sources.values():
+        if getattr(refund, f"{source.field}_id", None) is not None:
+            return getattr(refund, source.field)
+    return None

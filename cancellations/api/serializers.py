@@ -1,7 +1,11 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cancellations.models import Channel, Reason
+from cancellations.representation import (
+    CancellationLineOutput,
+    CancellationOutput,
+    DecisionOutput,
+)
 from kernel.serializers import StrictIntegerField, StrictSerializer, money
 
 
@@ -33,93 +37,13 @@ class PreviewInput(CancellationInput):
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
 
 
-class DecisionOutput(serializers.Serializer):
-    outcome = serializers.CharField()
-    rule = serializers.CharField()
-    explanation = serializers.CharField()
-    policy_version = serializers.IntegerField(allow_null=True)
-
-
-class CancellationLineOutput(serializers.Serializer):
-    line = serializers.CharField()
-    sku = serializers.CharField()
-    quantity = serializers.IntegerField()
-    refund_amount = serializers.CharField()
-
-
-class RefundSummaryOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    payment = serializers.CharField(help_text="The payment's external id.")
-    amount = serializers.CharField()
-    status = serializers.CharField()
-
-
-class CancellationOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    order = serializers.CharField(source="order.external_id")
-    status = serializers.CharField()
-    reason = serializers.CharField()
-    channel = serializers.CharField()
-    note = serializers.CharField()
-    lines = serializers.SerializerMethodField()
-    refund_total = serializers.SerializerMethodField()
-    shipping_refund = serializers.SerializerMethodField()
-    currency = serializers.CharField(source="order.currency")
-    decision = serializers.SerializerMethodField()
-    refunds = serializers.SerializerMethodField()
-    needs_attention = serializers.BooleanField()
-    confirmation_expires_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-
-    @extend_schema_field(CancellationLineOutput(many=True))
-    def get_lines(self, obj):
-        currency = obj.order.currency
-        return [
-            {
-                "line": cl.line.external_id,
-                "sku": cl.line.sku,
-                "quantity": cl.quantity,
-                "refund_amount": money(cl.refund_amount, currency),
-            }
-            for cl in obj.lines.all()
-        ]
-
-    def get_refund_total(self, obj) -> str:
-        return money(obj.refund_total, obj.order.currency)
-
-    def get_shipping_refund(self, obj) -> str:
-        return money(obj.shipping_refund, obj.order.currency)
-
-    @extend_schema_field(DecisionOutput(allow_null=True))
-    def get_decision(self, obj):
-        if not obj.decision_outcome:
-            return None
-        return {
-            "outcome": obj.decision_outcome,
-            "rule": obj.decision_rule,
-            "explanation": obj.decision_explanation,
-            "policy_version": obj.policy.version if obj.policy else None,
-        }
-
-    @extend_schema_field(RefundSummaryOutput(many=True))
-    def get_refunds(self, obj):
-        currency = obj.order.currency
-        return [
-            {
-                "id": refund.pk,
-                "payment": refund.payment.external_id,
-                "amount": money(refund.amount, currency),
-                "status": refund.status,
-            }
-            for refund in obj.refunds.all()
-        ]
-
-
 class PaymentSplitOutput(serializers.Serializer):
     payment = serializers.CharField()
     method = serializers.CharField()
     amount = serializers.CharField()
+
+
+__all__ = ["CancellationInput", "CancellationOutput", "PreviewInput", "PreviewOutput"]
 
 
 class PreviewOutput(serializers.Serializer):

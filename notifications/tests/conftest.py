@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.models import Branding
 from notifications.services import webhook_endpoint_create
 
 
@@ -76,21 +75,6 @@ def receiver():
 def endpoint(retailer, receiver):
     """An endpoint of `retailer` pointing at the local receiver, every event."""
     return webhook_endpoint_create(retailer=retailer, url=receiver.url)
-
-
-@pytest.fixture
-def branding(retailer):
-    return Branding.objects.create(
-        retailer=retailer,
-        display_name="Acme Outfitters",
-        logo_url="https://cdn.acme.example/logo.png",
-        primary_color="#0b5394",
-        accent_color="#f1c232",
-        sender_email="care@acme.example",
-        signature="Warmly,\nthe Acme care team",
-        support_url="https://acme.example/help",
-        contact_email="ops@acme.example",
-    )
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cancellations.links import confirmation_load
 from cancellations.models import CancellationRequest
-from notifications.links import confirmation_load
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cancellations.models import Status
 from kernel.actors import Actor
+from notifications.payloads import event_data
 from orders.models import OrderEvent, Payment
 from refunds import services
 from refunds.calculator import Allocation
@@ -28,6 +29,11 @@ def events(kind):
 def elapse_backoff(refund):
     """The wait the refund asked for has passed."""
     Refund.objects.filter(pk=refund.pk).update(next_attempt_at=timezone.now())
+
+
+def payload(emit_call) -> dict:
+    """The webhook `data` an event_emit call produces."""
+    return event_data(subject=emit_call["subject"], data=emit_call["data"])
 
 
 @pytest.fixture
@@ -165,7 +171,7 @@ def test_approval_commit_executes_the_refund_once(
     )
     assert "25.00 USD" in event.message and refund.gateway_reference in event.message
     assert [c["event_type"] for c in emitted] == ["refund.succeeded"]
-    assert emitted[0]["data"]["amount"] == "25.00"
+    assert payload(emitted[0])["amount"] == "25.00"
     assert emitted[0]["subject"] == refund
 
 
@@ -238,7 +244,7 @@ def test_declined_payment_fails_for_good_and_flags_the_request(approve, emitted)
     assert (event.from_state, event.to_state) == ("pending", "failed")
     assert "declined" in event.message and "supervisor can retry" in event.message
     assert [c["event_type"] for c in emitted] == ["refund.failed"]
-    assert emitted[0]["data"]["failure_code"] == "declined"
+    assert payload(emitted[0])["failure_code"] == "declined"
 
 
 class DownGateway(GatewayAdapter):

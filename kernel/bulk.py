@@ -12,8 +12,9 @@ stores the same thing.
 """
 
 import re
+from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Lookup
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -148,3 +149,29 @@ def _sequence(cursor, table: str, column: str) -> str:
         cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
         _sequences[key] = cursor.fetchone()[0]
     return _sequences[key]
+
+
+def pk_chunks(queryset, chunk_size):
+    """(first pk, last pk) of consecutive chunks, so each query stays small on big tables."""
+    last = 0
+    while True:
+        pks = list(
+            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+        )
+        if not pks:
+            return
+        last = pks[-1]
+        yield pks[0], last, len(pks)
+
+
+@contextmanager
+def one_snapshot():
+    """Read several statements from one snapshot when the database can (PostgreSQL)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # Must be the transaction's first statement; inside a caller's transaction
+            # (a test) the caller's isolation applies instead.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield

@@ -8,8 +8,8 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
+from cancellations.links import SALT, confirmation_token
 from cancellations.models import CancellationRequest
-from notifications.links import SALT, confirmation_token
 from notifications.models import Notification
 from orders.models import OrderEvent
 
@@ -55,7 +55,7 @@ def test_the_page_shows_the_request_with_confirm_and_decline(awaiting, browser_c
     assert "$53.00" in html  # with shipping
     assert 'value="confirm"' in html and 'value="decline"' in html
     assert "Acme Outfitters" in html and "#0b5394" in html
-    assert "/static/notifications/customer.css" in html
+    assert "/static/portal/customer.css" in html
 
 
 def test_confirm_approves_and_a_second_click_does_nothing_twice(

@@ -6,22 +6,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cancellations.models import CancellationRequest, Status
-from cancellations.services import cancellation_confirm, cancellation_withdraw
-from kernel.actors import Actor
-from kernel.errors import DomainError
-from notifications.context import branding_context, cancellation_context
-from notifications.forms import ConfirmationForm
-from notifications.links import (
+from cancellations.links import (
     LinkExpired,
     LinkInvalid,
     confirmation_expires_at,
     confirmation_load,
-    preferences_load,
 )
+from cancellations.messages import cancellation_variables
+from cancellations.models import CancellationRequest, Status
+from cancellations.services import cancellation_confirm, cancellation_withdraw
+from kernel.actors import Actor
+from kernel.errors import DomainError
+from notifications.context import branding_context
+from notifications.links import preferences_load
 from notifications.models import CustomerPreference
 from notifications.services import customer_preference_set
 from orders.models import Customer
+from portal.forms import ConfirmationForm
 
 DECLINED_WHY = "declined by the customer"
 
@@ -38,11 +39,11 @@ def _page(request, template, cancellation, *, status=200, **extra):
     language = cancellation.order.customer.language if cancellation else "en"
     context = {
         "brand": branding_context(cancellation.retailer) if cancellation else None,
-        "cancellation": cancellation_context(cancellation, language) if cancellation else None,
+        "cancellation": cancellation_variables(cancellation, language) if cancellation else None,
         "order": cancellation.order if cancellation else None,
         **extra,
     }
-    return render(request, f"notifications/customer/{template}", context, status=status)
+    return render(request, f"portal/{template}", context, status=status)
 
 
 def _deadline_passed(cancellation) -> bool:
@@ -60,13 +61,13 @@ def confirmation_page(request, token):
     try:
         cancellation_id = confirmation_load(token)
     except LinkInvalid:
-        return render(request, "notifications/customer/link_invalid.html", status=400)
+        return render(request, "portal/link_invalid.html", status=400)
     except LinkExpired as expired:
         cancellation = _cancellation(expired.cancellation_id)
         return _page(request, "link_expired.html", cancellation, status=410)
     cancellation = _cancellation(cancellation_id)
     if cancellation is None:
-        return render(request, "notifications/customer/link_invalid.html", status=404)
+        return render(request, "portal/link_invalid.html", status=404)
 
     if cancellation.status == Status.AWAITING_CUSTOMER and _deadline_passed(cancellation):
         # The request's own deadline rules even when the link's is later.
@@ -87,7 +88,7 @@ def confirmation_page(request, token):
                 error = exc.detail
             else:
                 done = form.cleaned_data["action"]
-                url = reverse("notifications:confirm", kwargs={"token": token})
+                url = reverse("portal:confirm", kwargs={"token": token})
                 return HttpResponseRedirect(f"{url}?done={done}")
         cancellation.refresh_from_db()
 
@@ -111,10 +112,10 @@ def preferences_page(request, token):
     try:
         customer_id = preferences_load(token)
     except LinkInvalid:
-        return render(request, "notifications/customer/link_invalid.html", status=400)
+        return render(request, "portal/link_invalid.html", status=400)
     customer = Customer.objects.select_related("retailer").filter(pk=customer_id).first()
     if customer is None:
-        return render(request, "notifications/customer/link_invalid.html", status=404)
+        return render(request, "portal/link_invalid.html", status=404)
     if request.method == "POST":
         opted_out = request.POST.get("choice") == "stop"
         customer_preference_set(
@@ -124,7 +125,7 @@ def preferences_page(request, token):
     opted_out = CustomerPreference.objects.filter(customer=customer, opted_out=True).exists()
     return render(
         request,
-        "notifications/customer/preferences.html",
+        "portal/preferences.html",
         {
             "brand": branding_context(customer.retailer),
             "opted_out": opted_out,

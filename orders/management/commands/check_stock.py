@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inventory.selectors import line_reservation_drifts, stock_level_drifts
+from inventory.selectors import stock_level_drifts
+from orders.selectors import line_reservation_drifts
 from retailers.models import Retailer
 
 

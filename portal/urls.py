@@ -1,8 +1,8 @@
 from django.urls import path
 
-from notifications import views
+from portal import views
 
-app_name = "notifications"
+app_name = "portal"
 
 urlpatterns = [
     path("c/<str:token>/", views.confirmation_page, name="confirm"),

@@ -1,0 +1,116 @@
+"""A cancellation request as storefronts (the API) and retailers' systems (webhooks)
+see it: one shape, written once.
+
+Add fields freely; never rename or remove one (docs/webhooks.md).
+"""
+
+from rest_framework import serializers
+
+from cancellations.models import CancellationRequest
+from kernel.serializers import MoneyField, Representation, iso_datetime, money
+
+
+def _lines(cancellation):
+    # A request being submitted carries the lines its transaction just wrote; read them
+    # (with their order lines) only when they are not in hand.
+    if "lines" in getattr(cancellation, "_prefetched_objects_cache", {}):
+        return cancellation.lines.all()
+    return cancellation.lines.select_related("line")
+
+
+def _refunds(cancellation):
+    # Likewise: a change that created (or just read) the refunds carries them. An
+    # undecided request has none yet.
+    if "refunds" in getattr(cancellation, "_prefetched_objects_cache", {}):
+        return cancellation.refunds.all()
+    if cancellation.is_undecided:
+        return []
+    return cancellation.refunds.select_related("payment")
+
+
+def cancellation_data(cancellation: CancellationRequest) -> dict:
+    currency = cancellation.order.currency
+    policy = cancellation.policy
+    return {
+        "id": cancellation.pk,
+        "order": cancellation.order.external_id,
+        "status": cancellation.status,
+        "reason": cancellation.reason,
+        "channel": cancellation.channel,
+        "note": cancellation.note,
+        "lines": [
+            {
+                "line": line.line.external_id,
+                "sku": line.line.sku,
+                "quantity": line.quantity,
+                "refund_amount": money(line.refund_amount, currency),
+            }
+            for line in _lines(cancellation)
+        ],
+        "refund_total": money(cancellation.refund_total, currency),
+        "shipping_refund": money(cancellation.shipping_refund, currency),
+        "currency": currency,
+        "decision": {
+            "outcome": cancellation.decision_outcome or None,
+            "rule": cancellation.decision_rule or None,
+            "explanation": cancellation.decision_explanation or None,
+            "policy_version": policy.version if policy else None,
+        },
+        "refunds": [
+            {
+                "id": refund.pk,
+                "payment": refund.payment.external_id,
+                "amount": money(refund.amount, currency),
+                "status": refund.status,
+            }
+            for refund in _refunds(cancellation)
+        ],
+        "needs_attention": cancellation.needs_attention,
+        "confirmation_expires_at": iso_datetime(cancellation.confirmation_expires_at),
+        "created_at": iso_datetime(cancellation.created_at),
+        "updated_at": iso_datetime(cancellation.updated_at),
+    }
+
+
+class DecisionOutput(serializers.Serializer):
+    outcome = serializers.CharField(allow_null=True)
+    rule = serializers.CharField(allow_null=True)
+    explanation = serializers.CharField(allow_null=True)
+    policy_version = serializers.IntegerField(allow_null=True)
+
+
+class CancellationLineOutput(serializers.Serializer):
+    line = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    refund_amount = MoneyField()
+
+
+class RefundSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    payment = serializers.CharField(help_text="The payment's external id.")
+    amount = MoneyField()
+    status = serializers.CharField()
+
+
+class CancellationOutput(Representation):
+    """A cancellation request (SPEC §4, §5)."""
+
+    represent = staticmethod(cancellation_data)
+
+    id = serializers.IntegerField()
+    order = serializers.CharField(help_text="The order's external id.")
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    channel = serializers.CharField()
+    note = serializers.CharField()
+    lines = CancellationLineOutput(many=True)
+    refund_total = MoneyField()
+    shipping_refund = MoneyField()
+    currency = serializers.CharField()
+    decision = DecisionOutput(help_text="Members are null until a rule or a person decided.")
+    refunds = RefundSummaryOutput(many=True)
+    needs_attention = serializers.BooleanField()
+    confirmation_expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
