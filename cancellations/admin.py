@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from cancellations.assignment import cancellation_reassign
-from cancellations.decisions import cancellation_approve
-from cancellations.models import CancellationLine, CancellationRequest, Status
+from cancellations.decisions import cancellations_approve_within_limit
+from cancellations.models import CancellationLine, CancellationRequest
 from kernel.actors import Actor
 from kernel.errors import DomainError
 from kernel.money import format_amount
 from retailers.models import StaffMember
-from retailers.services import policy_current
 
 
 class CancellationLineInline(admin.TabularInline):
@@ -225,29 +224,14 @@ class CancellationRequestAdmin(admin.ModelAdmin):
     )
     def approve_within_limit(self, request, queryset):
         """Bulk approval is for the small, clear-cut cases: anything above the retailer's
-        agent approval limit is skipped and left for a person to open."""
-        actor = Actor.for_user(request.user)
-        approved, skipped = 0, []
-        policies = {}
-        for case in queryset.select_related("order", "retailer").order_by("pk"):
-            if case.status not in (Status.IN_REVIEW, Status.ESCALATED):
-                skipped.append(f"#{case.pk} is {case.get_status_display().lower()}")
-                continue
-            if case.retailer_id not in policies:
-                policies[case.retailer_id] = policy_current(retailer=case.retailer)
-            limit = policies[case.retailer_id].agent_approval_limit
-            currency = case.order.currency
-            if case.refund_total > limit:
-                skipped.append(
-                    f"#{case.pk} refunds {format_amount(case.refund_total, currency)} {currency}, "
-                    f"above the limit of {format_amount(limit, currency)}"
-                )
-                continue
-            try:
-                cancellation_approve(cancellation=case, actor=actor, note="Approved in bulk.")
-                approved += 1
-            except DomainError as error:
-                skipped.append(f"#{case.pk}: {error.detail}")
+        agent approval limit is skipped and left for a person to open (the service
+        decides, on the order as it is now)."""
+        outcomes = cancellations_approve_within_limit(
+            cancellations=queryset.select_related("order", "retailer").order_by("pk"),
+            actor=Actor.for_user(request.user),
+        )
+        approved = sum(1 for outcome in outcomes if outcome.approved)
+        skipped = [f"#{o.cancellation.pk} {o.why}" for o in outcomes if not o.approved]
         if approved:
             self.message_user(request, f"Approved {approved} case(s).", messages.SUCCESS)
         if skipped:

@@ -2,6 +2,7 @@
 require a return, and internal notes. Agents decide `in_review` requests up to the
 policy's `agent_approval_limit`; escalated requests are for supervisors."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from kernel.errors import DomainError, ErrorCode
 from kernel.journal import journal
 from kernel.money import format_amount
 from kernel.timeline import EventKind, order_event_record
+from retailers.assignment import case_refuse_if_held
 from retailers.services import policy_current
 
 REJECTION_REASONS = {
@@ -40,6 +42,7 @@ def _check_person_may_decide(cancellation, actor: Actor) -> None:
         raise DomainError(
             ErrorCode.PERMISSION_DENIED, "Only a supervisor decides an escalated request."
         )
+    case_refuse_if_held(cancellation, actor)
 
 
 def _record_decision(cancellation, *, outcome, actor: Actor, explanation: str, policy) -> None:
@@ -50,11 +53,14 @@ def _record_decision(cancellation, *, outcome, actor: Actor, explanation: str, p
     cancellation.decided_at = timezone.now()
 
 
-def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = ""):
+def cancellation_approve(
+    *, cancellation, actor: Actor, lines=None, note: str = "", within_agent_limit: bool = False
+):
     """Approve, optionally for fewer units (`lines`: [{line, quantity}] by external id).
 
     Re-prices the request on the order as it is now. Above the agent approval limit an
-    agent is refused (`above_approval_limit`) and should escalate instead.
+    agent is refused (`above_approval_limit`) and should escalate instead; so is anyone,
+    supervisors included, with `within_agent_limit` (approvals in bulk).
     """
     with transaction.atomic(), journal():
         cancellation, order = _locked(cancellation)
@@ -68,12 +74,16 @@ def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = 
             order=order, requested=requested, refund_shipping=policy.refund_shipping_on_full_cancel
         )
         currency = order.currency
-        if quote.total > policy.agent_approval_limit and not actor.is_supervisor:
+        limit = policy.agent_approval_limit
+        if quote.total > limit and (within_agent_limit or not actor.is_supervisor):
             raise DomainError(
                 ErrorCode.ABOVE_APPROVAL_LIMIT,
                 f"A refund of {format_amount(quote.total, currency)} {currency} is above the "
-                f"agent approval limit of {format_amount(policy.agent_approval_limit, currency)}:"
+                f"agent approval limit of {format_amount(limit, currency)}:"
                 " escalate it to a supervisor.",
+                refund_total=format_amount(quote.total, currency),
+                limit=format_amount(limit, currency),
+                currency=currency,
             )
         if lines:
             cancellation.lines.all().delete()
@@ -111,6 +121,46 @@ def cancellation_approve(*, cancellation, actor: Actor, lines=None, note: str = 
         )
         _approve_effects(cancellation, quote, actor=actor)
     return cancellation
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    cancellation: object
+    approved: bool
+    why: str  # why it was not approved, in words that follow "#<id> "; "" when it was
+
+
+def cancellations_approve_within_limit(
+    *, cancellations, actor: Actor, note: str = "Approved in bulk."
+) -> list[BulkOutcome]:
+    """Approve each request that refunds no more than its retailer's agent approval
+    limit, priced on the order as it is now (never on a stored total, which a changed
+    order makes stale). Bulk approval is for the small, clear-cut cases: anything above
+    is left for a person to open, whoever runs it. Each request is approved on its own,
+    through `cancellation_approve`: one refused changes nothing of the others."""
+    outcomes = []
+    for cancellation in cancellations:
+        if cancellation.status not in (Status.IN_REVIEW, Status.ESCALATED):
+            why = f"is {cancellation.get_status_display().lower()}"
+            outcomes.append(BulkOutcome(cancellation, False, why))
+            continue
+        try:
+            cancellation_approve(
+                cancellation=cancellation, actor=actor, note=note, within_agent_limit=True
+            )
+        except DomainError as error:
+            if error.code == ErrorCode.ABOVE_APPROVAL_LIMIT:
+                extra = error.extra
+                why = (
+                    f"refunds {extra['refund_total']} {extra['currency']}, above the limit of "
+                    f"{extra['limit']}"
+                )
+            else:
+                why = f"— {error.detail}"
+            outcomes.append(BulkOutcome(cancellation, False, why))
+        else:
+            outcomes.append(BulkOutcome(cancellation, True, ""))
+    return outcomes
 
 
 def cancellation_reject(*, cancellation, actor: Actor, reason_code: str, message: str = ""):
@@ -152,6 +202,7 @@ def cancellation_escalate(*, cancellation, actor: Actor, note: str):
                 f"Only a request in review can be escalated; this one is {cancellation.status}.",
                 current_status=cancellation.status,
             )
+        case_refuse_if_held(cancellation, actor)
         policy = policy_current(retailer=cancellation.retailer)
         cancellation.decision_outcome = Status.ESCALATED
         cancellation.decision_rule = "agent_escalation"

@@ -1,4 +1,5 @@
-"""Reads for cancellation requests, scoped to one retailer (API) or one staff member."""
+"""Reads for cancellation requests, always scoped to the retailers the reader serves
+(one for the API, a staff member's for the desk, all for a supervisor or a worker)."""
 
 from datetime import datetime, timedelta
 
@@ -9,22 +10,44 @@ from cancellations.models import CancellationLine, CancellationRequest, Status
 from kernel.errors import NotFound
 
 
-def cancellations_for_retailer(*, retailer):
+def cancellations_for(*, retailer_ids=None):
+    """The requests of `retailer_ids` (None: every retailer's)."""
+    requests = CancellationRequest.objects.all()
+    if retailer_ids is not None:
+        requests = requests.filter(retailer_id__in=retailer_ids)
+    return requests
+
+
+def cancellation_get(*, pk, retailer_ids=None, for_update=False) -> CancellationRequest:
+    """The request `pk` if it belongs to one of `retailer_ids` (None: any), with its
+    order, customer, retailer, policy and holder; otherwise `NotFound`, the same answer
+    whether it does not exist or is another retailer's (SPEC §1).
+
+    `for_update` locks the request's own row only: FOR UPDATE on the joins would also
+    lock the retailer's row, which every request of that retailer shares (and
+    PostgreSQL refuses it on the nullable side of the policy join)."""
+    requests = cancellations_for(retailer_ids=retailer_ids).select_related(
+        "order", "order__customer", "retailer", "policy", "assigned_to"
+    )
+    if for_update:
+        requests = requests.select_for_update(of=("self",))
+    # One row at most, by primary key: no ORDER BY or LIMIT for first() to add.
+    found = list(requests.filter(pk=pk).order_by())
+    if not found:
+        raise NotFound("No such cancellation request for this retailer.")
+    return found[0]
+
+
+def cancellations_for_api(*, retailer):
+    """A storefront's requests with what their representation reads, in two queries."""
     return (
-        CancellationRequest.objects.filter(retailer=retailer)
+        cancellations_for(retailer_ids=[retailer.pk])
         .select_related("order", "policy")
         .prefetch_related(
             Prefetch("lines", queryset=CancellationLine.objects.select_related("line")),
             "refunds__payment",
         )
     )
-
-
-def cancellation_get(*, retailer, pk) -> CancellationRequest:
-    cancellation = cancellations_for_retailer(retailer=retailer).filter(pk=pk).first()
-    if cancellation is None:
-        raise NotFound("No such cancellation request for this retailer.")
-    return cancellation
 
 
 # An awaiting-customer request joins the queue once it has less than this left before it

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cancellations.models import UNDECIDED, CancellationLine, CancellationRequest, Status
 from cancellations.quotes import Quote, quote_build
 from cancellations.rules import Context, Decision, verify
+from cancellations.selectors import cancellation_get
 from cancellations.transitions import cancellation_transition
 from inventory.services import line_stock_release
 from kernel.actors import Actor
@@ -20,6 +21,7 @@ from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
 from orders.models import Order
 from refunds.services import refunds_create
+from retailers.assignment import case_refuse_if_held
 from retailers.services import policy_current
 
 ABUSE_LOOKBACK = timedelta(days=30)
@@ -275,19 +277,6 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
         )
 
 
-def cancellation_for_update(*, retailer_id, pk) -> CancellationRequest:
-    cancellation = (
-        # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the policy join.
-        CancellationRequest.objects.select_for_update(of=("self",))
-        .select_related("order", "retailer", "policy")
-        .filter(retailer_id=retailer_id, pk=pk)
-        .first()
-    )
-    if cancellation is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such cancellation request for this retailer.")
-    return cancellation
-
-
 def _locked(cancellation) -> tuple[CancellationRequest, Order]:
     """Lock order then request, always in that order (as submit does) to avoid deadlocks."""
     order = (
@@ -295,7 +284,9 @@ def _locked(cancellation) -> tuple[CancellationRequest, Order]:
         .select_related("retailer", "customer")
         .get(pk=cancellation.order_id)
     )
-    locked = cancellation_for_update(retailer_id=cancellation.retailer_id, pk=cancellation.pk)
+    locked = cancellation_get(
+        pk=cancellation.pk, retailer_ids=[cancellation.retailer_id], for_update=True
+    )
     locked.order = order
     return locked, order
 
@@ -304,6 +295,7 @@ def cancellation_withdraw(*, cancellation, actor: Actor, why: str = "") -> Cance
     """The customer or storefront takes the request back; only before a decision."""
     with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
+        case_refuse_if_held(cancellation, actor)
         cancellation_transition(
             cancellation=cancellation,
             to=Status.WITHDRAWN,
@@ -392,8 +384,8 @@ def cancellation_refund_settled(*, refund, actor: Actor) -> None:
     All refunds succeeded: the request is completed. One failed for good: the request
     stays approved, is flagged as needing attention and goes back to the queue.
     """
-    cancellation = cancellation_for_update(
-        retailer_id=refund.retailer_id, pk=refund.cancellation_id
+    cancellation = cancellation_get(
+        pk=refund.cancellation_id, retailer_ids=[refund.retailer_id], for_update=True
     )
     if cancellation.status != Status.APPROVED:
         return

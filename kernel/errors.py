@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     OPEN_REQUEST_EXISTS = "open_request_exists"
     ILLEGAL_TRANSITION = "illegal_transition"
     IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    HELD_BY_ANOTHER = "held_by_another"
     ORDER_NOT_FOUND = "order_not_found"
     LINE_NOT_FOUND = "line_not_found"
     QUANTITY_EXCEEDS_REMAINING = "quantity_exceeds_remaining"
@@ -39,6 +40,7 @@ HTTP_STATUS = {
     ErrorCode.OPEN_REQUEST_EXISTS: 409,
     ErrorCode.ILLEGAL_TRANSITION: 409,
     ErrorCode.IDEMPOTENCY_KEY_IN_USE: 409,
+    ErrorCode.HELD_BY_ANOTHER: 409,
     ErrorCode.ORDER_NOT_FOUND: 422,
     ErrorCode.LINE_NOT_FOUND: 422,
     ErrorCode.QUANTITY_EXCEEDS_REMAINING: 422,

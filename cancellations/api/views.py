@@ -12,7 +12,7 @@ from cancellations.api.serializers import (
 )
 from cancellations.filters import CancellationFilter
 from cancellations.models import CancellationRequest
-from cancellations.selectors import cancellation_get, cancellations_for_retailer
+from cancellations.selectors import cancellations_for_api
 from cancellations.services import (
     cancellation_confirm,
     cancellation_preview,
@@ -20,6 +20,7 @@ from cancellations.services import (
     cancellation_withdraw,
 )
 from kernel.actors import Actor
+from kernel.errors import NotFound
 from kernel.schema import PROBLEM_RESPONSES, problem_response
 from retailers.idempotency import idempotent
 
@@ -37,6 +38,14 @@ CONFLICTS = {
 }
 
 
+def _cancellation(request, pk):
+    """The storefront's own request `pk` (another retailer's is not_found)."""
+    found = cancellations_for_api(retailer=request.auth.retailer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such cancellation request for this retailer.")
+    return found
+
+
 class CancellationListCreateApi(ListAPIView):
     """Submit a cancellation request, or list this retailer's requests."""
 
@@ -46,7 +55,7 @@ class CancellationListCreateApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no retailer
             return CancellationRequest.objects.none()
-        return cancellations_for_retailer(retailer=self.request.auth.retailer).order_by(
+        return cancellations_for_api(retailer=self.request.auth.retailer).order_by(
             "-created_at", "-id"
         )
 
@@ -112,9 +121,7 @@ class CancellationDetailApi(APIView):
         tags=["cancellations"],
     )
     def get(self, request, pk):
-        return Response(
-            CancellationOutput(cancellation_get(retailer=request.auth.retailer, pk=pk)).data
-        )
+        return Response(CancellationOutput(_cancellation(request, pk)).data)
 
 
 class _CancellationActionApi(APIView):
@@ -122,9 +129,8 @@ class _CancellationActionApi(APIView):
         raise NotImplementedError
 
     def post(self, request, pk):
-        retailer = request.auth.retailer
-        self.act(cancellation_get(retailer=retailer, pk=pk), Actor.for_api_key(request.auth))
-        return Response(CancellationOutput(cancellation_get(retailer=retailer, pk=pk)).data)
+        self.act(_cancellation(request, pk), Actor.for_api_key(request.auth))
+        return Response(CancellationOutput(_cancellation(request, pk)).data)
 
 
 class CancellationWithdrawApi(_CancellationActionApi):
