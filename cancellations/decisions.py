@@ -17,6 +17,7 @@ from kernel.errors import DomainError, ErrorCode
 from kernel.journal import journal
 from kernel.money import format_amount
 from kernel.timeline import EventKind, order_event_record
+from notifications.services import event_emit
 from retailers.assignment import case_refuse_if_held
 from retailers.services import policy_current
 
@@ -250,3 +251,43 @@ def cancellation_add_note(*, cancellation, actor: Actor, text: str) -> None:
         subject=cancellation,
         data={"internal": True},
     )
+
+
+def cancellation_message_customer(
+    *, cancellation, actor: Actor, subject: str, body: str, macro_name: str | None = None
+) -> None:
+    """Send the customer a message written (or picked from a macro) by an agent.
+
+    `cancellation.agent_message` makes notifications send the agent's words as they are
+    (an essential message, in the retailer's branding), and tells the retailer's
+    webhooks. It is written in the same transaction as the timeline event that records
+    it, so it is sent once that is committed and never for a change that rolled back.
+    """
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "A message to the customer needs a subject and a text.",
+            errors={
+                name: ["Required."]
+                for name, value in (("subject", subject), ("body", body))
+                if not value
+            },
+        )
+    order = cancellation.order
+    with transaction.atomic():
+        order_event_record(
+            order=order,
+            kind=EventKind.CANCELLATION_CUSTOMER_CONTACTED,
+            message=f"Message to the customer: \u201c{subject}\u201d.",
+            actor=actor,
+            subject=cancellation,
+            data={"subject": subject, "body": body, "macro": macro_name},
+        )
+        event_emit(
+            retailer=cancellation.retailer,
+            event_type="cancellation.agent_message",
+            data={"subject": subject, "body": body},
+            order=order,
+            subject=cancellation,
+        )

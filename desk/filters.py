@@ -1,4 +1,10 @@
-"""The queue's filters, kept in the URL so any view of the queue can be bookmarked."""
+"""The queue's filters, kept in the URL so any view of the queue can be bookmarked.
+
+One filter set narrows the cases of one kind; the queue applies it to every kind it
+shows (`desk.queue`), so a filter means the same on each: `reason`, `channel` and
+`rule` through the kind's own fields, and a kind without such a field has no case that
+matches when the filter is set.
+"""
 
 from datetime import timedelta
 
@@ -7,35 +13,12 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from cancellations.models import CancellationRequest, Channel, Reason
-from cancellations.rules import RULES
+from desk.access import retailer_choices, retailers_for
 from desk.forms import SCREEN_RENDERER
-from desk.selectors import (
-    open_condition,
-    retailer_choices,
-    retailers_for,
-    tab_conditions,
-)
+from desk.kinds import case_kinds
 from orders.models import Customer, Order
 from retailers.models import Retailer
 
-STATE_CHOICES = [
-    ("open", "Needs a person"),
-    ("in_review", "In review"),
-    ("escalated", "Escalated"),
-    ("awaiting_customer", "Awaiting customer"),
-    ("needs_attention", "Needs attention"),
-    ("all", "All requests"),
-]
-RULE_CHOICES = [
-    (code, code.replace("_", " ").capitalize())
-    for code in [
-        *(rule.__name__ for rule in RULES),
-        "agent_escalation",
-        "agent_decision",
-        "supervisor_decision",
-    ]
-]
 AGE_CHOICES = [
     ("1h", "Under an hour"),
     ("24h", "Under a day"),
@@ -44,6 +27,22 @@ AGE_CHOICES = [
 ]
 SEARCH_LIMIT = 200
 ASSIGNED_CHOICES = [("me", "Assigned to me"), ("unassigned", "Unassigned"), ("others", "Others")]
+
+
+def state_choices() -> list[tuple[str, str]]:
+    """The queue's tabs: every case that needs a person, each kind's own, and history."""
+    return [
+        ("open", "Needs a person"),
+        *((tab.value, tab.label) for kind in case_kinds() for tab in kind.tabs),
+        ("all", "All cases"),
+    ]
+
+
+def _labels(attribute: str) -> list[tuple[str, str]]:
+    merged = {}
+    for kind in case_kinds():
+        merged.update(getattr(kind, attribute))
+    return list(merged.items())
 
 
 class QueueFilterForm(forms.Form):
@@ -59,13 +58,22 @@ class QueueFilter(django_filters.FilterSet):
     gives the base the tab counts are taken from."""
 
     state = django_filters.ChoiceFilter(
-        choices=STATE_CHOICES, method="filter_state", empty_label=None
+        choices=state_choices, method="filter_state", empty_label=None
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=lambda: [(kind.name, kind.label) for kind in case_kinds()],
+        method="filter_kind",
+        empty_label="Every kind",
     )
     retailer = django_filters.ModelChoiceFilter(queryset=_retailers, empty_label="All retailers")
-    reason = django_filters.ChoiceFilter(choices=Reason.choices, empty_label="Any reason")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
+    reason = django_filters.ChoiceFilter(
+        choices=lambda: _labels("reason_labels"), method="filter_field", empty_label="Any reason"
+    )
+    channel = django_filters.ChoiceFilter(
+        choices=lambda: _labels("channel_labels"), method="filter_field", empty_label="Any channel"
+    )
     rule = django_filters.ChoiceFilter(
-        field_name="decision_rule", choices=RULE_CHOICES, empty_label="Any rule"
+        choices=lambda: _labels("rule_labels"), method="filter_field", empty_label="Any rule"
     )
     age = django_filters.ChoiceFilter(
         choices=AGE_CHOICES, method="filter_age", empty_label="Any age"
@@ -75,23 +83,22 @@ class QueueFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         method="filter_search",
-        widget=forms.TextInput(
-            attrs={"placeholder": "Order, e-mail or request #", "type": "search"}
-        ),
+        widget=forms.TextInput(attrs={"placeholder": "Order, e-mail or case #", "type": "search"}),
     )
 
     class Meta:
-        model = CancellationRequest
         fields = []
         form = QueueFilterForm
 
-    def __init__(self, data=None, *args, now=None, **kwargs):
+    def __init__(self, data=None, *args, kind, now=None, search_cache=None, **kwargs):
         data = data.copy() if data is not None else {}
         if not data.get("state"):
             data["state"] = "open"
-        super().__init__(data, *args, **kwargs)
+        self.kind = kind
         self.now = now or timezone.now()
-        self._search_cache = {}
+        # Shared by the filter sets of one queue view: a search is resolved once.
+        self._search_cache = {} if search_cache is None else search_cache
+        super().__init__(data, *args, **kwargs)
 
     @property
     def form(self):
@@ -119,11 +126,24 @@ class QueueFilter(django_filters.FilterSet):
         return queryset
 
     def filter_state(self, queryset, name, value):
+        viewer = self.request.viewer
         if value == "all":
             return queryset
         if value == "open" or not value:
-            return queryset.filter(open_condition(self.request.viewer, self.now))
-        return queryset.filter(tab_conditions(self.now)[value])
+            return queryset.filter(self.kind.open(viewer, self.now))
+        for tab in self.kind.tabs:
+            if tab.value == value:
+                return queryset.filter(tab.condition(viewer, self.now))
+        return queryset.none()  # another kind's tab
+
+    def filter_kind(self, queryset, name, value):
+        return queryset if value == self.kind.name else queryset.none()
+
+    def filter_field(self, queryset, name, value):
+        field = self.kind.filter_fields.get(name)
+        if field is None:
+            return queryset.none()
+        return queryset.filter(**{field: value})
 
     def filter_age(self, queryset, name, value):
         now = self.now
@@ -150,7 +170,7 @@ class QueueFilter(django_filters.FilterSet):
         if not value:
             return queryset
         condition = Q(order_id__in=self._orders_matching(value))
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             condition |= Q(pk=int(value))
         return queryset.filter(condition)
 
@@ -159,7 +179,7 @@ class QueueFilter(django_filters.FilterSet):
         containing it, among the viewer's retailers.
 
         Resolved to ids first (each lookup on its own index), so a search never joins
-        and scans every request; remembered, as the tab counts filter a second time.
+        and scans every case; remembered, as the tab counts filter a second time.
         """
         if value not in self._search_cache:
             viewer = self.request.viewer

@@ -1,4 +1,6 @@
-"""Forms of the case screen. They only validate input; the services decide and act."""
+"""The desk's forms and how they render. Forms only validate input; the services
+decide and act. The case forms every kind shares are here; a kind's own are with it
+(desk/<kind>/forms.py)."""
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -7,17 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 
-from cancellations.decisions import REJECTION_REASONS
 from desk.models import Macro
-
-REJECTION_LABELS = {
-    "outside_policy": "Outside the cancellation policy",
-    "already_fulfilled": "Already being fulfilled",
-    "suspected_abuse": "Could not be verified",
-    "final_sale": "Final-sale items",
-    "customer_request": "Customer asked to keep the order",
-    "other": "Other (explain in the message)",
-}
 
 
 def _attrs(attrs: dict) -> str:
@@ -100,108 +92,14 @@ SCREEN_RENDERER = ScreenRenderer()
 
 
 class CaseForm(forms.Form):
-    """Every case form knows its case. (The page's `nonce`, which makes a repeated submit
-    harmless, is read by the view, not by the forms.)"""
+    """Every case form knows its case, of whatever kind. (The page's `nonce`, which makes
+    a repeated submit harmless, is read by the view, not by the forms.)"""
 
     default_renderer = SCREEN_RENDERER
 
-    def __init__(self, *args, cancellation=None, **kwargs):
-        self.cancellation = cancellation
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
         super().__init__(*args, **kwargs)
-
-
-class ApproveForm(CaseForm):
-    """One quantity per requested line (0 leaves it out); fewer units is a partial
-    approval, more than the customer asked for is not offered."""
-
-    note = forms.CharField(
-        required=False,
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "Optional: why (goes on the timeline)"}),
-    )
-
-    def __init__(self, *args, cancellation, **kwargs):
-        super().__init__(*args, cancellation=cancellation, **kwargs)
-        self.requested = {cl.line.external_id: cl for cl in cancellation.lines.all()}
-        for external_id, cl in self.requested.items():
-            self.fields[self.field_name(external_id)] = forms.IntegerField(
-                min_value=0,
-                max_value=cl.quantity,
-                initial=cl.quantity,
-                label=cl.line.sku,
-                widget=forms.NumberInput(attrs={"class": "qty", "form": "approve-form"}),
-            )
-
-    @staticmethod
-    def field_name(external_id: str) -> str:
-        return f"qty_{external_id}"
-
-    def clean(self):
-        cleaned = super().clean()
-        quantities = {
-            external_id: cleaned.get(self.field_name(external_id)) for external_id in self.requested
-        }
-        if any(q is None for q in quantities.values()):
-            return cleaned
-        if not any(quantities.values()):
-            raise forms.ValidationError(
-                "Nothing left to cancel: to keep the whole order, reject the request."
-            )
-        cleaned["quantities"] = quantities
-        return cleaned
-
-    def lines(self) -> list[dict] | None:
-        """What to pass to `cancellation_approve`: None when nothing was edited."""
-        quantities = self.cleaned_data["quantities"]
-        if all(q == self.requested[ext].quantity for ext, q in quantities.items()):
-            return None
-        return [{"line": ext, "quantity": q} for ext, q in quantities.items() if q]
-
-
-class RejectForm(CaseForm):
-    reason_code = forms.ChoiceField(
-        label="Reason",
-        choices=[("", "Pick a reason…")]
-        + [(code, REJECTION_LABELS[code]) for code in REJECTION_REASONS],
-    )
-    message = forms.CharField(
-        label="Message to the customer",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class EscalateForm(CaseForm):
-    note = forms.CharField(
-        label="Note for the supervisor",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class RequireReturnForm(CaseForm):
-    note = forms.CharField(
-        label="Why a return",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class WithdrawForm(CaseForm):
-    why = forms.CharField(
-        label="What the customer said",
-        max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Customer called: keep the order"}),
-    )
-
-
-class NoteForm(CaseForm):
-    text = forms.CharField(
-        label="Internal note",
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Only staff see this"}),
-    )
 
 
 class ContactForm(CaseForm):
@@ -213,17 +111,25 @@ class ContactForm(CaseForm):
         label="Message", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
 
-    def __init__(self, *args, cancellation, macros=None, **kwargs):
-        super().__init__(*args, cancellation=cancellation, **kwargs)
+    def __init__(self, *args, case, macros=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
         if self.is_bound or macros is None:
             # What a sent form may pick; a form only shown gets its menu from `macros`.
             self.fields["macro"].queryset = Macro.objects.filter(
-                Q(retailer_id=cancellation.retailer_id) | Q(retailer__isnull=True), is_active=True
+                Q(retailer_id=case.retailer_id) | Q(retailer__isnull=True), is_active=True
             )
         if macros is not None:
             self.fields["macro"].choices = [("", "Write my own…")] + [
                 (macro["pk"], macro["name"]) for macro in macros
             ]
+
+
+class NoteForm(CaseForm):
+    text = forms.CharField(
+        label="Internal note",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Only staff see this"}),
+    )
 
 
 class ReassignForm(CaseForm):
@@ -234,23 +140,14 @@ class ReassignForm(CaseForm):
         empty_label="Nobody (back to the queue)",
     )
 
-    def __init__(self, *args, cancellation, assignees=(), **kwargs):
-        super().__init__(*args, cancellation=cancellation, **kwargs)
+    def __init__(self, *args, case, assignees=(), **kwargs):
+        super().__init__(*args, case=case, **kwargs)
         self.fields["to"].queryset = get_user_model().objects.filter(
             pk__in=[user.pk for user in assignees]
         )
         self.fields["to"].choices = [("", "Nobody (back to the queue)")] + [
             (user.pk, user.get_username()) for user in assignees
         ]
-
-
-class ManualRefundForm(CaseForm):
-    reference = forms.CharField(
-        label="Reference of the refund made outside Rescind",
-        max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. bank transfer 2026-11-26 #4471"}),
-    )
-    note = forms.CharField(required=False, max_length=500)
 
 
 class EmptyForm(CaseForm):

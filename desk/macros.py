@@ -1,19 +1,16 @@
-"""Messages agents send to customers from a case, and the canned replies behind them."""
+"""Canned replies agents send to customers from a case: which are offered, and how their
+placeholders are filled."""
 
 import re
 
-from django.db import transaction
+from django.db.models import Q
 
 from desk.models import Macro
 from kernel.actors import Actor
-from kernel.errors import DomainError, ErrorCode
 from kernel.money import format_amount
-from kernel.timeline import EventKind, order_event_record
-from notifications.services import event_emit
 from retailers.services import policy_current
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-AGENT_MESSAGE_EVENT = "cancellation.agent_message"
 
 
 def macro_context(*, cancellation, actor: Actor, policy=None) -> dict[str, str]:
@@ -33,6 +30,15 @@ def macro_context(*, cancellation, actor: Actor, policy=None) -> dict[str, str]:
     }
 
 
+def macros_for(retailer_id: int) -> list[Macro]:
+    """The canned replies offered on a case of this retailer: its own and everyone's."""
+    return list(
+        Macro.objects.filter(
+            Q(retailer_id=retailer_id) | Q(retailer__isnull=True), is_active=True
+        ).order_by("name")
+    )
+
+
 def macro_render(text: str, context: dict[str, str]) -> str:
     """Fill `{name}` placeholders; an unknown one is left as written so the agent sees it.
 
@@ -40,43 +46,3 @@ def macro_render(text: str, context: dict[str, str]) -> str:
     admin and must not reach attributes of anything.
     """
     return PLACEHOLDER.sub(lambda m: context.get(m.group(1), m.group(0)), text)
-
-
-def cancellation_message_customer(
-    *, cancellation, actor: Actor, subject: str, body: str, macro: Macro | None = None
-) -> None:
-    """Send the customer a message written (or picked from a macro) by an agent.
-
-    `cancellation.agent_message` makes notifications send the agent's words as they are
-    (an essential message, in the retailer's branding), and tells the retailer's
-    webhooks. It is written in the same transaction as the timeline event that records
-    it, so it is sent once that is committed and never for a change that rolled back.
-    """
-    subject, body = subject.strip(), body.strip()
-    if not subject or not body:
-        raise DomainError(
-            ErrorCode.INVALID,
-            "A message to the customer needs a subject and a text.",
-            errors={
-                name: ["Required."]
-                for name, value in (("subject", subject), ("body", body))
-                if not value
-            },
-        )
-    order = cancellation.order
-    with transaction.atomic():
-        order_event_record(
-            order=order,
-            kind=EventKind.CANCELLATION_CUSTOMER_CONTACTED,
-            message=f"Message to the customer: \u201c{subject}\u201d.",
-            actor=actor,
-            subject=cancellation,
-            data={"subject": subject, "body": body, "macro": macro.name if macro else None},
-        )
-        event_emit(
-            retailer=cancellation.retailer,
-            event_type=AGENT_MESSAGE_EVENT,
-            data={"subject": subject, "body": body},
-            order=order,
-            subject=cancellation,
-        )

@@ -1,18 +1,14 @@
-"""The supervisor overview: queue size per retailer and state, SLA breaches, and what
-each person holds and decided today."""
+"""The supervisor overview: cases waiting per retailer and tab, SLA breaches, and what
+each person holds and decided today, over every kind of case."""
 
+import heapq
 from datetime import datetime
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from cancellations.models import CancellationRequest
-from desk.selectors import (
-    any_open_condition,
-    due_at,
-    sla_state,
-    tab_conditions,
-)
+from desk.kinds import case_kinds
+from desk.presenters import queue_rows
 from kernel.timeline import EventKind
 from orders.models import OrderEvent
 from retailers.models import StaffMember
@@ -24,43 +20,69 @@ DECISION_KINDS = (
     EventKind.CANCELLATION_ESCALATED,
     EventKind.CANCELLATION_RETURN_REQUIRED,
 )
+WORST = 10
 
 
-def overview_build(*, now: datetime | None = None) -> dict:
-    """Queue size per retailer and state, SLA breaches and agent workload, in a fixed
-    handful of aggregate queries."""
+def _every_open(kind, viewer, now) -> Q:
+    condition = Q()
+    for tab in kind.tabs:
+        condition |= tab.condition(viewer, now)
+    return condition
+
+
+def overview_build(*, viewer, now: datetime | None = None) -> dict:
+    """Cases per retailer and tab, SLA breaches and agent workload, in a fixed handful
+    of aggregate queries per kind of case."""
     now = now or timezone.now()
-    tabs = tab_conditions(now)
-    open_cases = CancellationRequest.objects.filter(any_open_condition(now)).annotate(
-        due_at=due_at()
-    )
+    kinds = case_kinds()
     breached = Q(due_at__lt=now)
-    per_retailer = list(
-        open_cases.values("retailer_id", name=F("retailer__name"))
-        .annotate(
-            total=Count("pk"),
-            unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
-            breached=Count("pk", filter=breached),
-            **{name: Count("pk", filter=condition) for name, condition in tabs.items()},
+    tabs = [(tab.value, tab.label) for kind in kinds for tab in kind.tabs]
+    per_retailer: dict[int, dict] = {}
+    worst_per_kind, assigned = [], {}
+    for kind in kinds:
+        open_cases = kind.cases(viewer).filter(_every_open(kind, viewer, now))
+        for row in (
+            open_cases.values("retailer_id", name=F("retailer__name"))
+            .annotate(
+                total=Count("pk"),
+                unassigned=Count("pk", filter=Q(assigned_to__isnull=True)),
+                breached=Count("pk", filter=breached),
+                **{tab.value: Count("pk", filter=tab.condition(viewer, now)) for tab in kind.tabs},
+            )
+            .order_by()
+        ):
+            merged = per_retailer.setdefault(
+                row["retailer_id"],
+                {
+                    "retailer_id": row["retailer_id"],
+                    "name": row["name"],
+                    **dict.fromkeys(
+                        ("total", "unassigned", "breached", *(value for value, _ in tabs)), 0
+                    ),
+                },
+            )
+            for key, value in row.items():
+                if key not in ("retailer_id", "name"):
+                    merged[key] += value
+        worst_per_kind.append(
+            kind.rows(open_cases.filter(breached).order_by("due_at", "pk")[:WORST])
         )
-        .order_by("name")
-    )
+        for row in (
+            open_cases.filter(assigned_to__isnull=False)
+            .values("assigned_to")
+            .annotate(assigned=Count("pk"), breached=Count("pk", filter=breached))
+            .order_by()
+        ):
+            held = assigned.setdefault(row["assigned_to"], {"assigned": 0, "breached": 0})
+            held["assigned"] += row["assigned"]
+            held["breached"] += row["breached"]
+    rows = sorted(per_retailer.values(), key=lambda row: row["name"])
     totals = {
-        key: sum(row[key] for row in per_retailer)
-        for key in ("total", "unassigned", "breached", *tabs)
+        key: sum(row[key] for row in rows)
+        for key in ("total", "unassigned", "breached", *(value for value, _ in tabs))
     }
-    worst = list(
-        open_cases.filter(breached)
-        .select_related("retailer", "order", "assigned_to")
-        .order_by("due_at", "pk")[:10]
-    )
+    worst = list(heapq.merge(*worst_per_kind, key=lambda row: (row["due_at"], row["pk"])))[:WORST]
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    assigned = {
-        row["assigned_to"]: row
-        for row in open_cases.filter(assigned_to__isnull=False)
-        .values("assigned_to")
-        .annotate(assigned=Count("pk"), breached=Count("pk", filter=breached))
-    }
     decided = dict(
         OrderEvent.objects.filter(
             created_at__gte=start_of_day, actor_user__isnull=False, kind__in=DECISION_KINDS
@@ -86,9 +108,12 @@ def overview_build(*, now: datetime | None = None) -> dict:
         key=lambda row: (-row["assigned"], -row["decided_today"], row["user"].username),
     )
     return {
-        "per_retailer": per_retailer,
+        "tabs": tabs,
+        "per_retailer": rows,
         "totals": totals,
-        "worst": [{"case": case, "sla": sla_state(case, now)} for case in worst],
+        "worst": queue_rows(
+            worst, kinds={kind.name: kind for kind in kinds}, now=now, viewer=viewer
+        ),
         "workload": workload,
         "now": now,
     }

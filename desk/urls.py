@@ -1,8 +1,9 @@
-"""The agent screens (the storefront API is in `cancellations.api.urls`)."""
+"""The desk's screens (the storefront API is under /api/, each app's `api.urls`)."""
 
 from django.urls import path
 
 from desk import views
+from desk.cancellations import views as cancellation_views
 
 app_name = "queue"
 
@@ -10,12 +11,13 @@ urlpatterns = [
     path("queue/", views.queue_list, name="list"),
     path("queue/next/", views.queue_next, name="next"),
     path("queue/overview/", views.overview, name="overview"),
-    path("queue/cases/<int:pk>/", views.case_detail, name="case"),
-    path("queue/cases/<int:pk>/preview/", views.case_preview, name="preview"),
+    # Cancellation requests
+    path("queue/cases/<int:pk>/", cancellation_views.case_detail, name="case"),
+    path("queue/cases/<int:pk>/preview/", cancellation_views.case_preview, name="preview"),
     path(
         "queue/cases/<int:pk>/refunds/<int:refund_pk>/<slug:action>/",
-        views.refund_action,
+        cancellation_views.refund_action,
         name="refund-action",
     ),
-    path("queue/cases/<int:pk>/<slug:action>/", views.case_action, name="action"),
+    path("queue/cases/<int:pk>/<slug:action>/", cancellation_views.case_action, name="action"),
 ]

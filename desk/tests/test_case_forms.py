@@ -8,11 +8,13 @@ from django.forms.renderers import DjangoTemplates
 from django.test import RequestFactory
 
 from cancellations.models import CancellationRequest
-from desk.case_screen import FORMS
+from desk.access import viewer_for
+from desk.cancellations.kind import KIND
+from desk.cancellations.screen import FORMS
+from desk.cancellations.selectors import case_load
 from desk.filters import QueueFilter
 from desk.forms import SCREEN_RENDERER
 from desk.models import Macro
-from desk.selectors import case_load, viewer_for
 from desk.tests.backoffice_fixtures import open_case, staff  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +52,7 @@ def test_case_forms_render_as_djangos_templates_would(open_case, retailer):
     assignees = [agent]
 
     for name, form_class in FORMS.items():
-        kwargs = {"cancellation": cancellation}
+        kwargs = {"case": cancellation}
         if name == "reassign":
             kwargs["assignees"] = assignees
         if name == "contact":
@@ -63,7 +65,7 @@ def test_case_forms_render_as_djangos_templates_would(open_case, retailer):
         _same_markup(typed)
 
     assert "selected>Other (explain in the message)</option>" in str(
-        FORMS["reject"](TYPED, cancellation=cancellation)["reason_code"]
+        FORMS["reject"](TYPED, case=cancellation)["reason_code"]
     )
 
 
@@ -74,7 +76,7 @@ def test_the_queue_filters_render_as_djangos_templates_would(open_case, retailer
     request.user, request.viewer = agent, viewer_for(agent)
 
     filterset = QueueFilter(
-        request.GET, queryset=CancellationRequest.objects.all(), request=request
+        request.GET, queryset=CancellationRequest.objects.all(), request=request, kind=KIND
     )
     filterset.is_valid()
 

@@ -1,4 +1,5 @@
-"""Everything the case screen shows, gathered in a fixed number of queries.
+"""Everything a cancellation request's screen shows, gathered in a fixed number of
+queries.
 
 Kept apart from the views so that the view stays a few lines and so that what a role
 may do on a case is decided in one place (`case_permissions`), which the template only
@@ -9,24 +10,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cancellations.models import UNDECIDED, Status
-from desk import forms as case_forms
-from desk.macros import macro_context, macro_render
-from desk.selectors import (
-    Viewer,
-    assignees_for,
+from cancellations.selectors import is_open
+from desk import forms as shared_forms
+from desk.access import Viewer
+from desk.cancellations import forms as case_forms
+from desk.cancellations.kind import may_claim_case
+from desk.cancellations.selectors import (
     case_load,
     case_policy,
     case_timeline,
     customer_history,
-    is_open,
-    macros_for,
-    may_claim,
     refund_preview,
     routing_event,
-    sla_state,
-    url_pattern,
 )
+from desk.macros import macro_context, macro_render, macros_for
+from desk.presenters import sla_state, timeline_entries, url_pattern
 from kernel.actors import Actor
+from retailers.assignment import assignees_for
 
 
 def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
@@ -47,7 +47,7 @@ def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
         "withdraw": free_to_decide and status in UNDECIDED,
         "contact": can_act,
         "note": can_act,
-        "claim": may_claim(viewer, cancellation),
+        "claim": may_claim_case(viewer, cancellation),
         "release": can_act and holder is not None and (holder == user.pk or viewer.is_supervisor),
         "reassign": viewer.is_supervisor and is_open(cancellation),
         "fix_refunds": viewer.is_supervisor,
@@ -60,11 +60,11 @@ FORMS = {
     "escalate": case_forms.EscalateForm,
     "return": case_forms.RequireReturnForm,
     "withdraw": case_forms.WithdrawForm,
-    "contact": case_forms.ContactForm,
-    "note": case_forms.NoteForm,
-    "reassign": case_forms.ReassignForm,
-    "claim": case_forms.EmptyForm,
-    "release": case_forms.EmptyForm,
+    "contact": shared_forms.ContactForm,
+    "note": shared_forms.NoteForm,
+    "reassign": shared_forms.ReassignForm,
+    "claim": shared_forms.EmptyForm,
+    "release": shared_forms.EmptyForm,
 }
 # The permission under which the screen shows each form: a form the viewer is not
 # offered is not built (claim and release are plain buttons, never a form).
@@ -113,7 +113,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
                 "subject": macro_render(macro.subject, values),
                 "body": macro_render(macro.body, values),
             }
-            for macro in macros_for(cancellation)
+            for macro in macros_for(cancellation.retailer_id)
         ]
     if may["reassign"]:
         assignees = assignees_for(cancellation.retailer_id)
@@ -125,7 +125,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
             continue
         if not may.get(SHOWN_WHEN.get(name, ""), False):
             continue
-        kwargs = {"cancellation": cancellation}
+        kwargs = {"case": cancellation}
         if name == "reassign":
             kwargs["assignees"] = assignees
         if name == "contact":
@@ -163,8 +163,15 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
         "history": history,
         "routing": routing_event(cancellation, timeline),
         "timeline": list(reversed(timeline)),
+        "timeline_rows": timeline_entries(
+            reversed(timeline), subject_type="cancellationrequest", subject_id=cancellation.pk
+        ),
         "macros": macros,
-        "sla": sla_state(cancellation, now),
+        "sla": sla_state(
+            cancellation.sla_due_at or cancellation.confirmation_expires_at,
+            is_open=is_open(cancellation),
+            now=now,
+        ),
         "is_open": is_open(cancellation),
         "viewer": viewer,
     }

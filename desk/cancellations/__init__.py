@@ -1,0 +1,1 @@
+"""The desk's cancellation requests: their place in the queue, their screen, their actions."""
