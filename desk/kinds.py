@@ -54,6 +54,10 @@ class Tab:
     label: str
     condition: Callable[[object, datetime], Q]
     supervisors_only: bool = False
+    # The overview's words for it: a column heading, a headline and what it means.
+    short: str = ""
+    headline: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True)

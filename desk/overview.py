@@ -36,7 +36,7 @@ def overview_build(*, viewer, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     kinds = case_kinds()
     breached = Q(due_at__lt=now)
-    tabs = [(tab.value, tab.label) for kind in kinds for tab in kind.tabs]
+    tabs = [tab for kind in kinds for tab in kind.tabs]
     per_retailer: dict[int, dict] = {}
     worst_per_kind, assigned = [], {}
     for kind in kinds:
@@ -57,7 +57,7 @@ def overview_build(*, viewer, now: datetime | None = None) -> dict:
                     "retailer_id": row["retailer_id"],
                     "name": row["name"],
                     **dict.fromkeys(
-                        ("total", "unassigned", "breached", *(value for value, _ in tabs)), 0
+                        ("total", "unassigned", "breached", *(tab.value for tab in tabs)), 0
                     ),
                 },
             )
@@ -79,7 +79,7 @@ def overview_build(*, viewer, now: datetime | None = None) -> dict:
     rows = sorted(per_retailer.values(), key=lambda row: row["name"])
     totals = {
         key: sum(row[key] for row in rows)
-        for key in ("total", "unassigned", "breached", *(value for value, _ in tabs))
+        for key in ("total", "unassigned", "breached", *(tab.value for tab in tabs))
     }
     worst = list(heapq.merge(*worst_per_kind, key=lambda row: (row["due_at"], row["pk"])))[:WORST]
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -9,20 +9,35 @@ from cancellations.selectors import cancellation_get, chasing, due_at, needs_per
 from desk.kinds import CaseKind, Tab, kind_register
 
 TABS = (
-    Tab("in_review", "In review", lambda viewer, now: Q(status=Status.IN_REVIEW)),
+    Tab(
+        "in_review",
+        "In review",
+        lambda viewer, now: Q(status=Status.IN_REVIEW),
+        hint="agents decide",
+    ),
     Tab(
         "escalated",
         "Escalated",
         lambda viewer, now: Q(status=Status.ESCALATED),
         supervisors_only=True,
+        hint="supervisors decide",
     ),
-    Tab("awaiting_customer", "Awaiting customer", lambda viewer, now: chasing(now)),
+    Tab(
+        "awaiting_customer",
+        "Awaiting customer",
+        lambda viewer, now: chasing(now),
+        short="Awaiting",
+        headline="Customer silent",
+        hint="confirmation lapses within a day",
+    ),
     # Only an approved request can be waiting on a failed refund; saying so lets the
     # database use the queue index instead of scanning every request.
     Tab(
         "needs_attention",
         "Needs attention",
         lambda viewer, now: Q(status=Status.APPROVED, needs_attention=True),
+        short="Attention",
+        hint="refunds that failed",
     ),
 )
 
