@@ -86,16 +86,26 @@ def outside_cancellation_window(ctx: Context) -> Decision | None:
     return None
 
 
-def above_auto_approve_limit(ctx: Context) -> Decision | None:
-    limit = ctx.policy.auto_approve_limit
-    if ctx.quote.total > limit:
-        currency = ctx.order.currency
+def above_approval_limits(ctx: Context) -> Decision | None:
+    """Refunds above what agents may approve wait for a supervisor; above what rules may
+    approve, for an agent. Supervisors see only what is above the agents (SPEC §4 rule 5)."""
+    currency = ctx.order.currency
+    total = format_amount(ctx.quote.total, currency)
+    agents = ctx.policy.agent_approval_limit
+    if ctx.quote.total > agents:
         return Decision(
             Status.ESCALATED,
+            "above_agent_approval_limit",
+            f"The refund of {total} {currency} is above the agents' approval limit of "
+            f"{format_amount(agents, currency)}; a supervisor will decide.",
+        )
+    rules = ctx.policy.auto_approve_limit
+    if ctx.quote.total > rules:
+        return Decision(
+            Status.IN_REVIEW,
             "above_auto_approve_limit",
-            f"The refund of {format_amount(ctx.quote.total, currency)} {currency} is above "
-            f"the automatic approval limit of {format_amount(limit, currency)}; a "
-            "supervisor will decide.",
+            f"The refund of {total} {currency} is above the automatic approval limit of "
+            f"{format_amount(rules, currency)}; an agent will decide.",
         )
     return None
 
@@ -124,10 +134,24 @@ RULES = [
     already_shipped,
     possible_abuse,
     outside_cancellation_window,
-    above_auto_approve_limit,
+    above_approval_limits,
     needs_customer_confirmation,
     auto_approved,
 ]
+
+
+# Every code a rule decides with, in the order they are checked (what queues filter by).
+RULE_CODES = (
+    "final_sale",
+    "already_shipped",
+    "outside_return_window",
+    "possible_abuse",
+    "outside_cancellation_window",
+    "above_agent_approval_limit",
+    "above_auto_approve_limit",
+    "needs_customer_confirmation",
+    "auto_approved",
+)
 
 
 def verify(ctx: Context) -> Decision:

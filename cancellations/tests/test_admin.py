@@ -81,7 +81,7 @@ def test_bulk_approve_approves_within_the_limit_and_skips_the_rest(
 ):
     policy_update(retailer=retailer, values={"agent_approval_limit": "100.00"}, created_by="t")
     small = open_case("ord-1")  # 35.00
-    big = open_case("ord-2", status=Status.ESCALATED)  # 905.00
+    big = open_case("ord-2", status=Status.ESCALATED)  # 1205.00
     decided = open_case("ord-3")
     CancellationRequest.objects.filter(pk=decided.pk).update(status=Status.REJECTED)
 
@@ -99,7 +99,7 @@ def test_bulk_approve_approves_within_the_limit_and_skips_the_rest(
     assert OrderEvent.objects.get(kind="cancellation.approved").actor_label == "sam"
     messages = [str(m) for m in response.context["messages"]]
     assert messages[0] == "Approved 1 case(s)."
-    assert f"#{big.pk} refunds 905.00 USD, above the limit of 100.00" in messages[1]
+    assert f"#{big.pk} refunds 1205.00 USD, above the limit of 100.00" in messages[1]
     assert f"#{decided.pk} is rejected" in messages[1]
 
 

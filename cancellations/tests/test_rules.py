@@ -15,7 +15,7 @@ def test_within_policy_is_auto_approved(make_order, submit):
 
     data = submit().json()
 
-    assert data["status"] in ("approved", "completed")
+    assert data["status"] == "approved"
     assert data["decision"]["outcome"] == "approved"
     assert data["decision"]["rule"] == "auto_approved"
     assert data["decision"]["policy_version"] == 1
@@ -106,14 +106,33 @@ def test_old_order_goes_to_review(make_order, submit):
     assert data["decision"]["rule"] == "outside_cancellation_window"
 
 
-def test_large_refund_is_escalated(make_order, submit):
+def test_a_refund_above_the_automatic_limit_goes_to_an_agent(make_order, submit):
+    # SPEC §4 rule 5: above auto_approve_limit (250.00) and up to agent_approval_limit
+    # (1000.00) agents decide; supervisors only see what is above the agents.
     make_order("ord-1", lines=(("l1", "TV", 1, "300.00"),), shipping="0.00")
 
     data = submit().json()
 
-    assert data["status"] == "escalated"
+    assert data["status"] == "in_review"
     assert data["decision"]["rule"] == "above_auto_approve_limit"
     assert "300.00" in data["decision"]["explanation"]
+    assert "an agent will decide" in data["decision"]["explanation"]
+
+
+def test_a_refund_above_the_agents_limit_is_escalated(make_order, submit):
+    make_order("ord-1", lines=(("l1", "TV", 1, "1000.01"),), shipping="0.00")
+
+    data = submit().json()
+
+    assert data["status"] == "escalated"
+    assert data["decision"]["rule"] == "above_agent_approval_limit"
+    assert "1000.01" in data["decision"]["explanation"]
+
+
+def test_exactly_at_the_agents_limit_is_for_an_agent(make_order, submit):
+    make_order("ord-1", lines=(("l1", "TV", 1, "995.00"),), shipping="5.00")
+
+    assert submit().json()["status"] == "in_review"
 
 
 def test_exactly_at_the_limit_is_approved(make_order, submit):

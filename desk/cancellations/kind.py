@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from cancellations.assignment import cancellation_claim, cancellation_claim_next, workable
 from cancellations.models import CancellationRequest, Channel, Reason, Status
-from cancellations.rules import RULES
+from cancellations.rules import RULE_CODES
 from cancellations.selectors import cancellation_get, chasing, due_at, needs_person
 from desk.kinds import CaseKind, Tab, kind_register
 
@@ -119,7 +119,7 @@ def is_open(row: dict) -> bool:
 RULE_LABELS = {
     code: code.replace("_", " ").capitalize()
     for code in [
-        *(rule.__name__ for rule in RULES),
+        *RULE_CODES,
         "agent_escalation",
         "agent_decision",
         "supervisor_decision",

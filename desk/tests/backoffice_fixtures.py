@@ -27,7 +27,7 @@ def open_case(make_order, retailer):
     """An open request made through the real services.
 
     `in_review`: placed 30 hours ago, after the cancellation window.
-    `escalated`: refund above the automatic approval limit (a supervisor decides).
+    `escalated`: refund above the agents' approval limit (a supervisor decides).
     `awaiting_customer`: a phone request, its confirmation lapsing within the day.
     """
 
@@ -46,7 +46,7 @@ def open_case(make_order, retailer):
             order_fields.setdefault("placed_at", now - timedelta(hours=30))
         if lines is None:
             big = status == Status.ESCALATED
-            lines = (("l1", "SOFA", 1, "900.00"),) if big else (("l1", "TEE", 3, "10.00"),)
+            lines = (("l1", "SOFA", 1, "1200.00"),) if big else (("l1", "TEE", 3, "10.00"),)
         if status == Status.AWAITING_CUSTOMER:
             channel = "phone"
         make_order(external_id, retailer=retailer, lines=lines, **order_fields)

@@ -380,7 +380,7 @@ def test_a_supervisor_approves_an_escalation_above_the_agent_limit(
 
     case.refresh_from_db()
     assert case.status == Status.APPROVED
-    assert case.refund_total == Decimal("905.00")
+    assert case.refund_total == Decimal("1205.00")
     assert case.decision_rule == "supervisor_decision"
     assert events(case, "cancellation.approved").get().actor_label == "sam"
 

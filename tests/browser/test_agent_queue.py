@@ -87,7 +87,7 @@ def test_a_supervisor_approves_an_escalation_once_even_with_a_double_click(
     sign_in(page, "sam", PASSWORD)
     page.get_by_role("link", name=f"#{case.pk}").click()
     page.wait_for_url(f"{live_server.url}/queue/cases/{case.pk}/")
-    expect(page.locator(".why")).to_contain_text("above the automatic approval limit")
+    expect(page.locator(".why")).to_contain_text("above the agents' approval limit")
 
     # and double-clicks Approve
     page.locator("#action-approve > summary").click()
@@ -95,7 +95,7 @@ def test_a_supervisor_approves_an_escalation_once_even_with_a_double_click(
 
     # Then it is approved once, by the supervisor
     expect(page.locator(".messages")).to_contain_text(
-        f"Approved request #{case.pk}: 905.00 USD goes back to the customer."
+        f"Approved request #{case.pk}: 1205.00 USD goes back to the customer."
     )
     case.refresh_from_db()
     assert case.status in (Status.APPROVED, Status.COMPLETED)
