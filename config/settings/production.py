@@ -1,7 +1,7 @@
 """Production: everything from the environment, secure by default (`check --deploy`)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,3 +18,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 # Counting every open case on each queue view costs 50 ms of database time at 100k open
 # cases; counts ten seconds old are as good to an agent.
 QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=10)
+# One JSON object per log line, each with its request id (SPEC §13).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
+DEMO_DATA_ALLOWED = False

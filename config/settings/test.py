@@ -29,3 +29,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{_os.getpid()}"  # noqa: F405
     }
+# The embedded scheduler thread runs only where a test starts it.
+EMBEDDED_SCHEDULER = False
