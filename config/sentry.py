@@ -10,8 +10,8 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float = 0.0, 
         dsn=dsn,
         environment=environment,
         traces_sample_rate=traces_sample_rate,
-        # Customers' e-mail addresses and names stay here: no request bodies, no users.
-        send_default_pii=False,
+        # Personal data (customers' e-mail addresses and names, staff users) is not sent:
+        # the SDK's default, relied upon here.
         integrations=[DjangoIntegration(), CeleryIntegration()],
         **options,
     )
