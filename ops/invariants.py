@@ -12,9 +12,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cancellations.models import CancellationRequest, Status
-from inventory.selectors import line_reservation_drifts, stock_level_drifts
+from inventory.selectors import stock_level_drifts
 from kernel.money import format_amount
 from orders.models import Payment
+from orders.selectors import line_reservation_drifts
 from refunds.models import Refund, SandboxGatewayCall
 from retailers.models import Retailer
 
@@ -85,8 +86,9 @@ def payments_overrefunded() -> list[Violation]:
 
 
 def refund_movements(*, now=None, grace=DEFAULT_GRACE) -> list[Violation]:
-    """Sandbox-gateway refunds: a succeeded one moved money exactly once; a failed one
-    never; a pending one not (beyond the grace: money moved but never recorded)."""
+    """Sandbox-gateway refunds: a succeeded one moved money exactly once; a failed, held
+    or cancelled one never; a pending one not (beyond the grace: money moved but never
+    recorded)."""
     now = now or timezone.now()
     moved = Coalesce(
         Subquery(
@@ -105,7 +107,10 @@ def refund_movements(*, now=None, grace=DEFAULT_GRACE) -> list[Violation]:
         .annotate(moved=moved)
         .filter(
             Q(status=Refund.Status.SUCCEEDED, manual=False) & ~Q(moved=1)
-            | Q(status=Refund.Status.FAILED, moved__gt=0)
+            | Q(
+                status__in=[Refund.Status.FAILED, Refund.Status.HELD, Refund.Status.CANCELLED],
+                moved__gt=0,
+            )
             | Q(status=Refund.Status.PENDING, moved__gt=0, updated_at__lt=now - grace)
             | Q(moved__gt=1)
         )
@@ -141,7 +146,11 @@ def approved_requests_settled(*, now=None, grace=DEFAULT_GRACE) -> list[Violatio
             status=Status.APPROVED, needs_attention=False, decided_at__lt=cutoff
         )
         .annotate(
-            pending=Count("refunds", filter=Q(refunds__status=Refund.Status.PENDING)),
+            # Held refunds wait for a chargeback (SPEC §9): in flight, not stuck.
+            pending=Count(
+                "refunds",
+                filter=Q(refunds__status__in=[Refund.Status.PENDING, Refund.Status.HELD]),
+            ),
             overdue=Count(
                 "refunds",
                 filter=Q(refunds__status=Refund.Status.PENDING)
