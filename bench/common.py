@@ -7,6 +7,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from tqdm import tqdm
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DATA = BENCH / "data"
@@ -21,15 +23,32 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+_bars: dict[str, tqdm] = {}
+
+
 def bar(label: str, done: float, total: float, extra: str = "") -> None:
-    width = 30
-    filled = int(width * min(1.0, done / total)) if total else width
-    end = "\n" if done >= total else ""
-    print(
-        f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {extra}",
-        end=end,
-        flush=True,
-    )
+    """Progress of `label`, `done` of `total`, redrawn in place on a terminal (tqdm).
+
+    Off a terminal (a CI log, `make bench > file`) only the finished line is written.
+    """
+    progress = _bars.get(label)
+    if progress is None:
+        progress = _bars[label] = tqdm(
+            total=total,
+            desc=f"  {label}",
+            disable=None,
+            ncols=100,
+            file=sys.stdout,
+            bar_format="{desc:<30} {bar} {postfix}",
+        )
+    progress.n = min(done, total)
+    progress.set_postfix_str(extra, refresh=False)
+    progress.refresh()
+    if done >= total:
+        progress.close()
+        del _bars[label]
+        if progress.disable:
+            print(f"  {label:<28} {extra}", flush=True)
 
 
 def fail(message: str) -> None:

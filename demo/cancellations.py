@@ -39,9 +39,8 @@ def seed_cancellations(*, retailers, rng, out):
         )
         rng.shuffle(orders)
         total = len(orders) * 2 // 3
-        for n, order in enumerate(orders[:total], start=1):
+        for order in progress(orders[:total], out=out, label=f"cancellations for {retailer.slug}"):
             _one(order, rng, storefront, agent, supervisor)
-            progress(out, f"cancellations for {retailer.slug}", n, total)
 
 
 def _one(order, rng, storefront, agent, supervisor):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from tqdm import tqdm
 
 from kernel.actors import Actor
 from orders.services import order_upsert
@@ -69,13 +70,13 @@ LAST = ["Silva", "Okafor", "Martin", "Patel", "Sato", "Haddad", "Kim", "Tanaka",
 DEMO_STEPS = ["demo.cancellations.seed_cancellations"]
 
 
-def progress(out, label, done, total):
-    width = 30
-    filled = int(width * done / total) if total else width
-    out.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done == total:
-        out.write("\n")
-    out.flush()
+def progress(items, *, out, label: str, total: int | None = None):
+    """`items`, with a progress bar on `out` when it is a terminal (tqdm).
+
+    Off a terminal (`make run` piped to a log, CI) nothing is drawn: a redrawn bar
+    there is one long line of a thousand updates.
+    """
+    return tqdm(items, desc=f"  {label}", total=total, file=out, disable=None, leave=True, ncols=80)
 
 
 def seed(*, orders_per_retailer: int = 180, out=sys.stdout) -> dict:
@@ -147,7 +148,7 @@ def _seed_orders(retailer, rng, count, out):
         c["email"] = (
             c["name"].lower().replace(" ", ".") + f"{c['external_id'][-3:]}@shoppers.example"
         )
-    for i in range(count):
+    for i in progress(range(count), out=out, label=f"orders for {retailer.slug}"):
         # Most orders are recent (inside the 24h window); some are days or weeks old.
         age = timedelta(hours=rng.choice([1, 2, 3, 5, 8, 12, 20, 30, 50, 90, 200, 400, 700]))
         placed_at = now - age - timedelta(minutes=rng.randint(0, 59))
@@ -200,7 +201,6 @@ def _seed_orders(retailer, rng, count, out):
                 data=data,
                 actor=actor,
             )
-        progress(out, f"orders for {retailer.slug}", i + 1, count)
 
 
 def _payments(rng, total, currency):

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F
 
 from desk.access import Viewer
 from desk.filters import QueueFilter
 from desk.kinds import case_kinds
 from kernel.actors import Actor
+from kernel.cache import cache_get_or_set
 
 PAGE_SIZE = 50
 
@@ -126,7 +126,8 @@ def _counts_cached(viewer: Viewer, params, count) -> dict:
     query.pop("page", None)
     query.pop("state", None)
     scope = hashlib.sha256(f"{viewer.user.pk}?{query.urlencode()}".encode()).hexdigest()
-    return cache.get_or_set(f"rescind:queue-counts:{scope}", count, seconds)
+    # Counted without the cache when it is down (kernel.cache logs and counts that).
+    return cache_get_or_set("queue_counts", f"rescind:queue-counts:{scope}", count, seconds)
 
 
 def _page(filters, *, tab: str, number, total: int | None, size: int) -> QueuePage:

@@ -6,7 +6,6 @@ services act, and the result is a message on the next screen.
 """
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
@@ -21,6 +20,7 @@ from desk.kinds import case_kinds
 from desk.overview import overview_build
 from desk.presenters import queue_rows
 from desk.queue import case_claim_next, queue_read
+from kernel.cache import cache_add
 
 
 def first_submit(request, action: str) -> bool:
@@ -33,7 +33,11 @@ def first_submit(request, action: str) -> bool:
     nonce = request.POST.get("nonce", "")
     if not nonce:
         return True
-    return cache.add(f"rescind:submitted:{request.user.pk}:{action}:{nonce}", True, 3600)
+    # With the cache down the submit goes through: a repeat is then refused by the
+    # services where it matters (transitions) and at worst writes a note twice.
+    return cache_add(
+        "submit_nonce", f"rescind:submitted:{request.user.pk}:{action}:{nonce}", True, 3600
+    )
 
 
 @require_GET

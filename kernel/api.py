@@ -1,6 +1,7 @@
 """Project-wide REST plumbing: exact JSON numbers, problem+json errors, pagination."""
 
 import json
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,17 +18,33 @@ from kernel.errors import HTTP_STATUS, DomainError, ErrorCode
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
+class TooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "Request body is too large."
+    default_code = "too_large"
+
+
+# Deeper than any body of the API; json.loads itself would recurse until the
+# interpreter's limit (RecursionError, a 500) on 50,000 nested brackets.
+MAX_JSON_DEPTH = 32
+
+
 class DecimalJSONParser(JSONParser):
     """JSON numbers become Decimal, never float, so `19.99` stays exactly 19.99.
 
-    Bodies over `API_MAX_BODY_BYTES` are refused before they are read.
+    Bodies over `API_MAX_BODY_BYTES` are refused (413 `too_large`) before they are
+    read; bodies nested deeper than MAX_JSON_DEPTH are refused (400) before they are
+    parsed.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
-        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+        except ValueError:
+            length = 0
         if length > settings.API_MAX_BODY_BYTES:
-            raise exceptions.ParseError(
+            raise TooLarge(
                 f"Request body is {length} bytes; the limit is {settings.API_MAX_BODY_BYTES}."
             )
         try:
@@ -35,11 +52,38 @@ class DecimalJSONParser(JSONParser):
         except AttributeError:
             raw = b""
         if len(raw) > settings.API_MAX_BODY_BYTES:
-            raise exceptions.ParseError("Request body is too large.")
+            raise TooLarge()
         try:
-            return json.loads(raw.decode("utf-8"), parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+        if _nesting_depth(text) > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(
+                f"Malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels."
+            )
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except (ValueError, RecursionError) as exc:
+            raise exceptions.ParseError(f"Malformed JSON: {exc}") from exc
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped (no recursion)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 class ProblemAwareJSONRenderer(JSONRenderer):
@@ -85,6 +129,7 @@ _DRF_CODES = {
     exceptions.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     exceptions.Throttled: ErrorCode.THROTTLED,
     exceptions.ParseError: ErrorCode.INVALID,
+    TooLarge: ErrorCode.TOO_LARGE,
     exceptions.ValidationError: ErrorCode.INVALID,
 }
 

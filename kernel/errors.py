@@ -27,6 +27,9 @@ class ErrorCode(StrEnum):
     LINES_ALREADY_CANCELLED = "lines_already_cancelled"
     ABOVE_APPROVAL_LIMIT = "above_approval_limit"
     THROTTLED = "throttled"
+    TOO_LARGE = "too_large"
+    URI_TOO_LONG = "uri_too_long"
+    LINE_HAS_CANCELLATIONS = "line_has_cancellations"
 
 
 HTTP_STATUS = {
@@ -49,6 +52,9 @@ HTTP_STATUS = {
     ErrorCode.LINES_ALREADY_CANCELLED: 422,
     ErrorCode.ABOVE_APPROVAL_LIMIT: 403,
     ErrorCode.THROTTLED: 429,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.URI_TOO_LONG: 414,
+    ErrorCode.LINE_HAS_CANCELLATIONS: 409,
 }
 
 

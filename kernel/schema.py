@@ -16,6 +16,21 @@ Problem = inline_serializer(
 )
 
 
+def paginated(serializer_class, name: str | None = None):
+    """The schema of a page of `serializer_class` (kernel.api.Pagination's shape), for
+    a view that paginates by hand."""
+    name = name or f"Paginated{serializer_class.__name__}List"
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
 def problem_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=Problem, description=description)
 
@@ -30,3 +45,20 @@ PROBLEM_RESPONSES = {
     ),
     429: problem_response("`throttled`: rate limit; see `Retry-After`."),
 }
+
+
+def problem_media_type_hook(result, generator, request, public):
+    """Error responses are `application/problem+json` (RFC 9457), as the renderer sends
+    them: every 4xx/5xx documented as `application/json` is renamed, so a generated
+    client parses errors by the media type it will actually receive."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content") if isinstance(response, dict) else None
+                if not content or str(status)[:1] not in "45":
+                    continue
+                if "application/json" in content:
+                    content.setdefault("application/problem+json", content.pop("application/json"))
+    return result

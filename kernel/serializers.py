@@ -1,6 +1,7 @@
 """Serializer building blocks every API input uses: strict fields and exact money."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -28,12 +29,21 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "example": "19.99"})
-class MoneyField(serializers.Field):
-    """A non-negative decimal amount, given as a string ("19.99") or a JSON number.
+# SPEC §3: an amount travels as a decimal string: ASCII digits, at most one point with
+# digits on both sides. No sign, exponent, blank, JSON number or other script's digits.
+_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
-    The currency's own precision is checked where the currency is known
-    (`check_precision`); here at most three decimal places are accepted.
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^[0-9]+(\.[0-9]+)?$", "example": "19.99"}
+)
+class MoneyField(serializers.Field):
+    """A non-negative amount given as a decimal string ("19.99", JPY "1200").
+
+    JSON numbers are refused: a client that sends 10.1 has already been through a
+    float. The currency's own precision is checked where the currency is known
+    (`check_precision`, or `currency` given here); otherwise at most three decimal
+    places are accepted.
     """
 
     default_error_messages = {
@@ -44,22 +54,15 @@ class MoneyField(serializers.Field):
     }
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+        if not isinstance(data, str) or len(data) > 40 or not _AMOUNT.fullmatch(data):
             self.fail("invalid")
-        try:
-            amount = Decimal(str(data).strip())
-        except InvalidOperation:
-            self.fail("invalid")
-        if not amount.is_finite():
-            self.fail("invalid")
+        amount = Decimal(data)
         if amount < 0:
             self.fail("negative")
-        if amount.as_tuple().exponent < -DECIMAL_PLACES and amount != amount.quantize(
-            Decimal(1).scaleb(-DECIMAL_PLACES)
-        ):
-            self.fail("precision")
         if amount >= MONEY_LIMIT:
             self.fail("too_large")
+        if amount != amount.quantize(Decimal(1).scaleb(-DECIMAL_PLACES), rounding=ROUND_DOWN):
+            self.fail("precision")
         return amount
 
     def to_representation(self, value):

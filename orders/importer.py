@@ -152,14 +152,13 @@ class OrderImporter:
         if new:
             for attempt in range(DEADLOCK_RETRIES):
                 try:
-                    # Customers commit first, on their own: a new customer row another
-                    # process also inserts makes it wait for our commit, and held until
-                    # the end of the batch that made parallel workers take turns.
+                    # Customers are written in the batch's own transaction: a batch that
+                    # fails (or an import killed mid-batch) leaves none of its rows behind.
+                    # Concurrent importers creating the same customer wait for each other
+                    # (sorted inserts, conflicts ignored) rather than deadlock.
                     with transaction.atomic():
                         _commit_without_waiting_for_disk()
                         customers = self._customers(retailer, new)
-                    with transaction.atomic():
-                        _commit_without_waiting_for_disk()
                         self._insert_new(retailer, new, customers)
                     result.created += len(new)
                     break
@@ -411,11 +410,27 @@ def _commit_without_waiting_for_disk() -> None:
     Safe for an import and only for it: a crash can lose the last fraction of a second
     of committed batches, never half of one, and importing the same file again creates
     exactly what was lost (existing orders are skipped). Waiting for the disk at every
-    batch was where parallel workers spent much of their time.
+    batch was where parallel workers spent much of their time. Before the import
+    reports its total, `imports_make_durable` waits for all of them at once.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def imports_make_durable() -> None:
+    """Wait until every batch committed so far (by any process) is on disk.
+
+    One synchronous commit flushes the write-ahead log up to itself, so every earlier
+    asynchronous commit with it: after this returns, the total an import reports
+    survives a crash of the database. A transaction that wrote nothing commits without
+    waiting, so this one takes a transaction id (which writes a commit record).
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite and others commit synchronously already
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = on")
+        cursor.execute("SELECT pg_current_xact_id()")
 
 
 def _planned_rows(model) -> int | None:

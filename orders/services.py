@@ -12,6 +12,8 @@ from orders.models import Customer, Order, OrderLine, Payment
 
 LINE_FIELDS = ("sku", "title", "quantity", "unit_price", "discount", "tax", "final_sale")
 PAYMENT_FIELDS = ("method", "amount", "reference")
+# What a line's money is made of; fixed once units of it are cancelled.
+PRICE_FIELDS = ("unit_price", "discount", "tax")
 
 
 def customer_upsert(*, retailer, data: dict) -> Customer:
@@ -151,6 +153,27 @@ def _lines_replace(*, order, lines_data, actor, created) -> list[OrderLine]:
             ErrorCode.LINES_ALREADY_CANCELLED,
             "; ".join(f"line {k} {v}" for k, v in problems.items()) + ".",
             errors={"lines": [f"{k}: {v}" for k, v in problems.items()]},
+        )
+    # SPEC §3 refunds k of r remaining units pro rata of what remains of the line's
+    # total: a new price after a cancellation would make the last units refund more (or
+    # less) than they cost. Quantities may still grow; the money of the line may not.
+    repriced = {}
+    for d in lines_data:
+        line = existing.get(d["external_id"])
+        if line is None or not line.cancelled_quantity:
+            continue
+        changed = [f for f in PRICE_FIELDS if getattr(line, f) != d.get(f, ZERO)]
+        if changed:
+            repriced[d["external_id"]] = changed
+    if repriced:
+        raise DomainError(
+            ErrorCode.LINE_HAS_CANCELLATIONS,
+            "; ".join(
+                f"line {k} has cancelled units: its {', '.join(v)} cannot change"
+                for k, v in repriced.items()
+            )
+            + ".",
+            errors={"lines": [f"{k}: {', '.join(v)} cannot change" for k, v in repriced.items()]},
         )
 
     for line in existing.values():

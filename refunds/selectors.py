@@ -1,6 +1,7 @@
 """Reads for refunds, always scoped to one retailer."""
 
 from kernel.errors import NotFound
+from kernel.ids import object_id
 from refunds.models import Refund
 
 
@@ -14,8 +15,9 @@ def refunds_for_retailer(*, retailer):
 
 def refund_get(*, retailer, refund_id) -> Refund:
     refund = None
-    if str(refund_id).isdigit():
-        refund = refunds_for_retailer(retailer=retailer).filter(pk=int(refund_id)).first()
+    pk = object_id(refund_id)
+    if pk is not None:
+        refund = refunds_for_retailer(retailer=retailer).filter(pk=pk).first()
     if refund is None:
         raise NotFound("No such refund for this retailer.")
     return refund

@@ -4,10 +4,14 @@ The key is claimed in its own committed transaction before the work starts, so a
 concurrent duplicate sees it and is told `idempotency_key_in_use`. The response is
 stored in the same transaction as the work, so a stored response always means the work
 committed, and a claim left without one (the process died mid-request) committed
-nothing and can be taken over. Only successful responses are kept: a request refused
-for bad input can be corrected and sent again under the same key.
+nothing and can be taken over: at once when the database session that claimed it is
+gone (the process was killed, or the database restarted and rolled it back), after
+STALE_CLAIM otherwise. Only successful responses are kept: a request refused for bad
+input can be corrected and sent again under the same key. A key older than
+IDEMPOTENCY_KEY_TTL is never replayed, even before the hourly purge removes it.
 """
 
+import contextlib
 import hashlib
 import json
 from datetime import timedelta
@@ -15,7 +19,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
@@ -31,8 +35,44 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def _session_owner() -> str:
+    """This connection's database session, as `IdempotencyKey.owner` records it."""
+    if connection.vendor != "postgresql":
+        return ""
+    connection.ensure_connection()
+    # One query per database session, not per request: remembered on the session's
+    # own connection object, which a reconnect replaces.
+    session = connection.connection
+    owner = getattr(session, "_rescind_owner", None)
+    if owner is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), pg_postmaster_start_time()")
+            pid, started = cursor.fetchone()
+        owner = f"{pid}@{started.isoformat()}"
+        # A connection class with __slots__ would refuse: then it is asked every time.
+        with contextlib.suppress(AttributeError):
+            session._rescind_owner = owner
+    return owner
+
+
+def _owner_gone(owner: str) -> bool:
+    """The session that claimed a key has ended: its transaction did not commit."""
+    if not owner or connection.vendor != "postgresql":
+        return False
+    pid, _at, started = owner.partition("@")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_postmaster_start_time(), "
+            "EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)",
+            [int(pid)],
+        )
+        server_started, alive = cursor.fetchone()
+    return server_started.isoformat() != started or not alive
+
+
 def _claim(*, retailer, key, request) -> IdempotencyKey | Response:
     fingerprint = _fingerprint(request)
+    owner = _session_owner()
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -42,11 +82,16 @@ def _claim(*, retailer, key, request) -> IdempotencyKey | Response:
                     method=request.method,
                     path=request.path,
                     request_hash=fingerprint,
+                    owner=owner,
                 )
         except IntegrityError:
             existing = IdempotencyKey.objects.filter(retailer=retailer, key=key).first()
             if existing is None:
                 continue  # removed between our insert and read: claim again
+        if existing.created_at <= timezone.now() - settings.IDEMPOTENCY_KEY_TTL:
+            # Expired: as if the purge had already run.
+            IdempotencyKey.objects.filter(pk=existing.pk).delete()
+            continue
         if existing.request_hash != fingerprint:
             raise DomainError(
                 ErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -56,7 +101,7 @@ def _claim(*, retailer, key, request) -> IdempotencyKey | Response:
             replay = Response(existing.response_body, status=existing.response_status)
             replay["Idempotent-Replayed"] = "true"
             return replay
-        if existing.created_at > timezone.now() - STALE_CLAIM:
+        if existing.created_at > timezone.now() - STALE_CLAIM and not _owner_gone(existing.owner):
             raise DomainError(
                 ErrorCode.IDEMPOTENCY_KEY_IN_USE,
                 f"A request with Idempotency-Key {key!r} is still being processed.",
@@ -73,7 +118,7 @@ def idempotent(handler):
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        if not key.strip() or len(key) > 255:
+        if not key.strip() or len(key) > 255 or "\x00" in key:
             raise DomainError(
                 ErrorCode.INVALID,
                 "Idempotency-Key must be 1 to 255 characters.",

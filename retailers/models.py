@@ -164,7 +164,8 @@ class IdempotencyKey(models.Model):
     """A storefront's `Idempotency-Key`: the first response, replayed for the same body.
 
     A row without a response is a request still being processed; a concurrent duplicate
-    sees it and is told `idempotency_key_in_use`.
+    sees it and is told `idempotency_key_in_use`, unless the session that claimed it
+    is gone (`owner`).
     """
 
     retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
@@ -174,6 +175,10 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
+    # The database session processing the request ("<pid>@<server start>" on
+    # PostgreSQL): a claim whose session is gone (the process died, the server
+    # restarted) committed nothing and is released at once.
+    owner = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

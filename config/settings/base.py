@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 
+from config.sentry import sentry_init
+from kernel.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -48,11 +51,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     *PRODUCT_APPS,
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "kernel.middleware.RequestIdMiddleware",
+    "ops.middleware.RequestMetricsMiddleware",
+    "kernel.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,8 +121,17 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Short timeouts: when Redis is down or unreachable every cache use degrades at once
+    # (kernel.cache) instead of holding the request for the OS's connect timeout.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_TIMEOUT", default=0.5),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -127,8 +147,43 @@ LOGIN_REDIRECT_URL = "/queue/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)  # one shift
 # Sessions are kept in the database and read through the cache: an agent's every page
-# saves the session query (0.5-0.9 ms of CPU per page, measured on the queue).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# saves the session query (0.5-0.9 ms of CPU per page, measured on the queue). When the
+# cache is down they are read from the database alone (kernel.sessions).
+SESSION_ENGINE = "kernel.sessions"
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# account, or from one address, sign-in is refused for AXES_COOLOFF_MINUTES. Kept in
+# the database, so a cache outage neither lifts nor breaks it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static
+# files (htmx is vendored, no CDN). Style attributes stay allowed: the agent screens'
+# htmx fragments carry a few, and an attribute cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -147,8 +202,11 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rescind <no-reply@rescind.example>")
 
 # --- REST API -------------------------------------------------------------------------
-# A JSON body larger than this is refused with a problem+json 400 before it is parsed.
+# A JSON body larger than this is refused with a problem+json 413 before it is read.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# A URL (path and query) longer than this is refused with 414 (kernel.middleware);
+# gunicorn's own limit is lifted (config/gunicorn.py) so that the answer is ours.
+MAX_URL_BYTES = env.int("MAX_URL_BYTES", default=8192)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["retailers.api.authentication.ApiKeyAuthentication"],
@@ -179,6 +237,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kernel.schema.problem_media_type_hook",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -191,10 +253,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker reconnects by itself, for as long as it takes (None:
+# no limit), instead of exiting; what it was running is redelivered (acks_late) rather
+# than finished against a connection that is gone. A supervisor restarts it anyway if
+# it ever exits (docs/deploy.md).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=4.0)
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Publishing must not hang a web request when the broker is down: the row stays pending
 # and the sweep sends it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Redis: probe idle connections, so a broker restart is noticed within seconds.
+    "health_check_interval": 10,
+    "retry_on_timeout": True,
+}
 CELERY_BEAT_SCHEDULE = {
     "cancellations-expire-confirmations": {
         "task": "cancellations.tasks.expire_awaiting_confirmations",
@@ -234,10 +311,27 @@ QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=0)
 # Where links in customer messages point (the confirmation page lives here).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json" in production: one object a line
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
+
+# --- Operations (SPEC §13, the ops app) -----------------------------------------------
+# /metrics answers these addresses, or a request with `Authorization: Bearer <token>`;
+# anyone else gets 403. Neither is set by default: nobody reads the metrics.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# The embedded default (no broker) runs CELERY_BEAT_SCHEDULE in a thread of the web
+# process (ops.scheduler); under a real broker `celery beat` does it.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=CELERY_TASK_ALWAYS_EAGER)
+# Rows of the outbox (messages, webhooks, refunds) due longer than this mean the
+# workers are not keeping up or not running: /readyz says "stalled".
+OUTBOX_STALL_SECONDS = env.int("OUTBOX_STALL_SECONDS", default=600)
+# seed_demo creates known passwords and API keys: production settings refuse it.
+DEMO_DATA_ALLOWED = True
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

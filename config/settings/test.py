@@ -19,6 +19,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": env("CELERY_TEST_KEY_PREFIX", default=""),  # noqa: F405
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A fault test points a worker's cache at a Redis that is not there.
+if env("TEST_CACHE_URL", default=""):  # noqa: F405
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("TEST_CACHE_URL"),  # noqa: F405
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
 # Tests pin the retry schedule; a test that needs another (e.g. a real worker) sets it.
 REFUND_RETRY_BASE_SECONDS = env.float("REFUND_RETRY_BASE_SECONDS", default=30.0)  # noqa: F405
 # Several suites may run at once on one server (developers, helpers, CI): each pytest
@@ -29,3 +38,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{_os.getpid()}"  # noqa: F405
     }
+# The embedded scheduler thread runs only where a test starts it.
+EMBEDDED_SCHEDULER = False

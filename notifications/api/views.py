@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kernel.api import Pagination
-from kernel.schema import PROBLEM_RESPONSES
+from kernel.schema import PROBLEM_RESPONSES, paginated
 from notifications.api.serializers import (
     WebhookEndpointCreated,
     WebhookEndpointInput,
@@ -21,7 +21,7 @@ class WebhookListApi(APIView):
 
     @extend_schema(
         operation_id="webhooks_list",
-        responses={200: WebhookEndpointOutput(many=True), **ERRORS},
+        responses={200: paginated(WebhookEndpointOutput), **ERRORS},
         tags=["webhooks"],
         description=(
             "Endpoints of this API key's retailer, newest first. Secrets are not listed: "

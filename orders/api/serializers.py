@@ -60,6 +60,11 @@ class OrderInput(StrictSerializer):
 
     def validate(self, attrs):
         errors: dict[str, list] = {}
+        # The order's own id comes from the path (context) on PUT.
+        external_id = self.context.get("external_id")
+        limit = Order._meta.get_field("external_id").max_length
+        if external_id is not None and len(external_id) > limit:
+            errors["external_id"] = [f"Ensure this field has no more than {limit} characters."]
         currency = attrs["currency"]
         check_precision(errors, "shipping", attrs["shipping"], currency)
         for i, line in enumerate(attrs["lines"]):

@@ -33,7 +33,7 @@ class OrderDetailApi(APIView):
         ),
     )
     def put(self, request, external_id):
-        serializer = OrderInput(data=request.data)
+        serializer = OrderInput(data=request.data, context={"external_id": external_id})
         serializer.is_valid(raise_exception=True)
         retailer = request.auth.retailer
         _order, created = order_upsert(

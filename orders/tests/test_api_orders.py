@@ -1,5 +1,8 @@
 """PUT/GET /api/v1/orders/{external_id}: the storefront's order mirrored exactly."""
 
+import json
+from decimal import Decimal
+
 import pytest
 
 from conftest import client_for, order_payload
@@ -65,13 +68,21 @@ def test_jpy_amounts_have_no_minor_digits(api):
     assert "lines[0].unit_price" in response.json()["errors"]
 
 
-def test_json_numbers_are_read_exactly(api):
+def test_json_numbers_are_refused_as_amounts(api):
+    # Given an order whose price and payment are JSON numbers, not decimal strings
     body = order_payload(lines=(("l1", "SKU-1", 1, "0.10"),), shipping="0.20")
-    body["lines"][0]["unit_price"] = 0.1  # as a JSON number
-    body["payments"][0]["amount"] = 0.3
-    response = put(api, "N-1", body)
-    assert response.status_code == 201, response.json()
-    assert response.json()["total"] == "0.30"
+    body["lines"][0]["unit_price"] = Decimal("0.1")  # sent as the JSON number 0.1
+    body["payments"][0]["amount"] = Decimal("0.3")
+    # When it is sent, then SPEC §3 refuses it, naming both fields, and writes nothing
+    response = api.put(
+        "/api/v1/orders/N-1",
+        json.dumps(body, default=float),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["errors"]) >= {"lines", "payments"}
+    assert not Order.objects.exists()
 
 
 def test_payments_must_add_up_and_nothing_is_written(api):
@@ -128,8 +139,9 @@ def test_malformed_json_is_400(api):
 def test_oversized_body_is_refused(api, settings):
     settings.API_MAX_BODY_BYTES = 200
     response = put(api, "BIG", order_payload())
-    assert response.status_code == 400
-    assert "too large" in response.json()["detail"] or "limit" in response.json()["detail"]
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "limit" in response.json()["detail"]
     assert not Order.objects.exists()
 
 

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from kernel.cache import cache_call
 from retailers.models import ApiKey, hash_api_key
 
 
@@ -41,9 +42,21 @@ class HasApiKey(permissions.BasePermission):
 
 
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Per-key rate limit, sized for a busy storefront (API_RATE_LIMIT)."""
+    """Per-key rate limit, sized for a busy storefront (API_RATE_LIMIT).
+
+    The counters live in the cache; when it is down the throttle fails open (logged and
+    counted by kernel.cache): storefronts keep working unthrottled rather than getting
+    500s for the length of the outage.
+    """
 
     scope = "api_key"
+
+    def allow_request(self, request, view):
+        return cache_call(
+            "throttle",
+            lambda: super(ApiKeyRateThrottle, self).allow_request(request, view),
+            fallback=True,
+        )
 
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, ApiKey):

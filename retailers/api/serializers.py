@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from kernel.serializers import AmountField, MoneyField, StrictIntegerField, StrictSerializer
+from kernel.serializers import (
+    AmountField,
+    MoneyField,
+    StrictIntegerField,
+    StrictSerializer,
+    check_precision,
+)
 from retailers.models import Policy
 
 _defaults = {f.name: f.default for f in Policy._meta.fields if f.name in Policy.EDITABLE_FIELDS}
@@ -36,6 +42,17 @@ class PolicyInput(StrictSerializer):
     version = serializers.IntegerField(
         required=False, help_text="Ignored on input: every PUT makes the next version."
     )
+
+    def validate(self, attrs):
+        """Limits are amounts of the retailer's currency, with its digits: "1.001" USD is
+        refused rather than stored as 1.00 (the column keeps three places)."""
+        currency = self.context["currency"]
+        errors: dict[str, list] = {}
+        for field in ("auto_approve_limit", "agent_approval_limit"):
+            check_precision(errors, field, attrs[field], currency)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class PolicyOutput(serializers.Serializer):

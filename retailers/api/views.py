@@ -27,7 +27,9 @@ class PolicyApi(APIView):
         "past decisions keep the version they applied.",
     )
     def put(self, request):
-        serializer = PolicyInput(data=request.data)
+        serializer = PolicyInput(
+            data=request.data, context={"currency": request.auth.retailer.currency}
+        )
         serializer.is_valid(raise_exception=True)
         policy = policy_update(
             retailer=request.auth.retailer,

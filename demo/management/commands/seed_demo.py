@@ -1,6 +1,7 @@
 import sys
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from demo.world import seed
 
@@ -13,6 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where it is served.")
 
     def handle(self, *args, orders, url, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            # It creates staff with a published password and API keys printed in the
+            # README: never on a deployment.
+            raise CommandError(
+                "seed_demo creates known passwords and API keys; it does not run under "
+                "production settings."
+            )
         # Progress bars redraw one line, so they go to the raw stream, not OutputWrapper.
         logins = seed(orders_per_retailer=orders, out=sys.stdout)
         self.stdout.write(f"\nRescind is ready on {url}")

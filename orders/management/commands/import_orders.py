@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from kernel.actors import Actor
-from orders.importer import BatchResult, OrderImporter
+from orders.importer import BatchResult, OrderImporter, imports_make_durable
 
 PROGRESS_EVERY = 2.0  # seconds
 
@@ -88,6 +88,9 @@ class Command(BaseCommand):
             if stream is not sys.stdin:
                 stream.close()
         _importer(**settings).finish(created=self.total.created)
+        # The batches committed without waiting for the disk: what is reported below
+        # must survive a database crash, so wait for all of them once, now.
+        imports_make_durable()
 
         elapsed = time.monotonic() - self.started
         total = self.total
