@@ -32,6 +32,7 @@ from notifications.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from notifications.outbox import outbox_publish_on_commit
 from notifications.payloads import body_bytes
 from notifications.rendering import message_render
 from notifications.subjects import subject_for
@@ -447,8 +448,6 @@ def _endpoint_health_record(*, endpoint, ok: bool, error: str, now) -> None:
 
 
 def _endpoint_disable(*, endpoint, reason: str, last_error: str, now) -> None:
-    from notifications.outbox import outbox_publish_on_commit
-
     type(endpoint).objects.filter(pk=endpoint.pk).update(
         is_active=False, disabled_reason=reason[:200]
     )

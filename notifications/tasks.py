@@ -12,9 +12,10 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from kernel.journal import inline_now
 from notifications.models import Notification, WebhookDelivery
-from notifications.outbox import outbox_work_run
-from notifications.sending import CLAIM_LEASE, notification_send, outbox_send, webhook_deliver
+from notifications.outbox import OUTBOX, outbox_work_run
+from notifications.sending import CLAIM_LEASE, outbox_send
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +40,38 @@ def send_outbox(notification_ids: list[int], delivery_ids: list[int], work=None)
     return outcomes
 
 
-# The single-row tasks stay registered: messages queued before the batch task existed
-# are still delivered after a deploy, and they are handy from a shell.
-@shared_task(acks_late=True, ignore_result=True)
-def send_notification(notification_id: int) -> str:
-    """Send one customer (or retailer) message if it is still pending and due."""
-    return notification_send(notification_id=notification_id)
+def outbox_dispatch(work: dict) -> None:
+    """What one commit handed over ({name: ids}, see notifications.outbox): its rows and
+    the other work that follows it, sent by one `send_outbox` task; or, in a worker that
+    is already running (`kernel.journal.inline`), sent here and now.
 
-
-@shared_task(acks_late=True, ignore_result=True)
-def deliver_webhook(delivery_id: int) -> str:
-    """POST one webhook delivery if it is still pending and due."""
-    return webhook_deliver(delivery_id=delivery_id)
+    A broker outage must not fail the web request that already committed: the rows are
+    pending in the database and the sweeps send them when the broker is back."""
+    notification_ids = list(work.get("notification_ids", ()))
+    delivery_ids = list(work.get("delivery_ids", ()))
+    rest = {name: list(ids) for name, ids in work.items() if name not in OUTBOX and ids}
+    if not (notification_ids or delivery_ids or rest):
+        return
+    if inline_now():
+        try:
+            outbox_send(notification_ids=notification_ids, delivery_ids=delivery_ids)
+        except Exception:
+            log.exception("sending %s, %s failed; the sweep will", notification_ids, delivery_ids)
+        outbox_work_run(rest)
+        return
+    try:
+        if rest:
+            send_outbox.delay(notification_ids, delivery_ids, rest)
+        else:
+            send_outbox.delay(notification_ids, delivery_ids)
+    except Exception:
+        log.warning(
+            "enqueue send_outbox(%s, %s, %s) failed; the sweep will send them again",
+            notification_ids,
+            delivery_ids,
+            rest,
+            exc_info=True,
+        )
 
 
 def _due(model):

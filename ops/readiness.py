@@ -41,7 +41,7 @@ def migrations_check() -> str | None:
 
 def broker_check() -> str | None:
     """None when the broker answers, or when there is none (tasks run in-process)."""
-    from config.celery import app
+    from celery import current_app as app  # config.celery's, set as current at start-up
 
     if app.conf.task_always_eager:
         return None

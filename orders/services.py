@@ -6,6 +6,7 @@ from inventory.models import StockMovement
 from inventory.services import line_stock_sync, stock_move
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
+from kernel.journal import journal
 from kernel.money import ZERO, format_amount
 from kernel.timeline import EventKind, order_event_record
 from orders.models import Customer, Order, OrderLine, Payment
@@ -42,12 +43,14 @@ def order_upsert(*, retailer, external_id: str, data: dict, actor: Actor) -> tup
     shrunk below what was cancelled, nor payments below what was refunded. Unfulfilled
     lines hold a stock reservation; a move to shipped consumes it.
     """
+    # In a journal: the order's timeline events, its stock webhooks and their hand-over to
+    # workers are written once, at the end (the insert that can collide comes first).
     try:
-        with transaction.atomic():
+        with transaction.atomic(), journal():
             return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
     except IntegrityError:
         # A concurrent PUT created the same order first: ours becomes an update.
-        with transaction.atomic():
+        with transaction.atomic(), journal():
             return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
+from kernel.journal import journal
 from kernel.money import format_amount
 from kernel.timeline import EventKind, order_event_record
 from notifications.outbox import outbox_work_on_commit
@@ -216,7 +217,7 @@ def _attempt_claim(refund_id):
 
 
 def _attempt_record(refund_id, *, attempt: int, result: GatewayResult) -> float | None:
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         refund = _refund_locked(refund_id)
         now = timezone.now()
         if refund is None or refund.status == Refund.Status.SUCCEEDED:
@@ -345,7 +346,7 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
     go through the gateway answers with that success instead of paying twice.
     """
     _require_supervisor(actor, "retry a refund")
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         refund = _refund_locked(refund.pk)
         _require_failed(refund, "retried")
         now = timezone.now()
@@ -384,7 +385,7 @@ def refund_record_manual(*, refund: Refund, reference: str, actor: Actor, note: 
             "Give the reference of the manual refund.",
             errors={"reference": ["This field is required."]},
         )
-    with transaction.atomic():
+    with transaction.atomic(), journal():
         refund = _refund_locked(refund.pk)
         _require_failed(refund, "recorded as refunded manually")
         refund.manual = True

@@ -9,7 +9,7 @@ import logging
 
 from celery import shared_task
 
-from notifications.outbox import outbox_sent_inline
+from kernel.journal import inline
 from refunds import services
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def refund_execute(self, refund_id: int) -> None:
     """Make one gateway attempt for the refund; after a transient failure, run again
     when the service says the next attempt is due. Safe to deliver twice."""
     # The messages and webhooks of the outcome go out from here, after it commits.
-    with outbox_sent_inline():
+    with inline():
         retry_in = services.refund_execute(refund_id=refund_id)
     if retry_in is None:
         return
@@ -51,7 +51,7 @@ def refunds_execute_now(refund_ids) -> None:
     """The body of `refunds_execute`, for a task that already runs (after a commit)."""
     for refund_id in refund_ids:
         try:
-            with outbox_sent_inline():
+            with inline():
                 retry_in = services.refund_execute(refund_id=refund_id)
         except Exception:
             logger.exception("refund %s: attempt failed; left to the sweep", refund_id)

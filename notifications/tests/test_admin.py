@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from notifications import tasks
+from notifications import sending
 from notifications.models import MessageTemplate, Notification, WebhookDelivery
 from notifications.services import event_emit
 
@@ -65,7 +65,7 @@ def test_redeliver_action_posts_the_event_again(
 ):
     event_emit(retailer=retailer, event_type="inventory.adjusted", data={"sku": "TEE"})
     delivery = WebhookDelivery.objects.get()
-    tasks.deliver_webhook(delivery.pk)
+    sending.webhook_deliver(delivery_id=delivery.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

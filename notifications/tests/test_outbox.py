@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cancellations.models import CancellationRequest
-from notifications import channels, tasks
+from kernel.journal import journal
+from notifications import channels, sending, tasks
 from notifications.models import MessageTemplate, Notification, WebhookDelivery
 from notifications.services import customer_preference_set, event_emit
 from orders.models import Customer, OrderEvent
@@ -42,8 +43,8 @@ def awaiting(make_order, submit, django_capture_on_commit_callbacks):
 def test_a_task_delivered_twice_sends_once(awaiting):
     # Given a pending message
     # When its task runs twice (a duplicate delivery from the broker)
-    first = tasks.send_notification.apply(args=[awaiting.pk]).get()
-    second = tasks.send_notification.apply(args=[awaiting.pk]).get()
+    first = sending.notification_send(notification_id=awaiting.pk)
+    second = sending.notification_send(notification_id=awaiting.pk)
 
     # Then one e-mail left, one attempt counted, one line on the timeline
     assert (first, second) == ("sent", "skipped")
@@ -59,7 +60,7 @@ def test_a_message_held_by_another_worker_is_left_alone_until_its_claim_is_stale
     Notification.objects.filter(pk=awaiting.pk).update(claimed_at=timezone.now())
 
     # Then a second worker does nothing, and the sweep does not pick it up
-    assert tasks.send_notification(awaiting.pk) == "skipped"
+    assert sending.notification_send(notification_id=awaiting.pk) == "skipped"
     assert tasks.sweep_pending_messages() == 0
     assert mail.outbox == []
 
@@ -128,7 +129,7 @@ def test_broker_down_at_commit_keeps_the_message_and_the_sweep_sends_it(
 @override_settings(EMAIL_BACKEND="notifications.tests.test_outbox.FailingBackend")
 def test_a_transient_smtp_failure_is_retried_with_backoff_then_given_up(awaiting):
     # When the SMTP server is down
-    assert tasks.send_notification(awaiting.pk) == "retry"
+    assert sending.notification_send(notification_id=awaiting.pk) == "retry"
 
     # Then the message waits a minute before the next try, with the error kept
     awaiting.refresh_from_db()
@@ -136,13 +137,13 @@ def test_a_transient_smtp_failure_is_retried_with_backoff_then_given_up(awaiting
     assert "SMTPServerDisconnected" in awaiting.last_error
     wait = awaiting.next_attempt_at - timezone.now()
     assert timedelta(seconds=55) < wait <= timedelta(seconds=60)
-    assert tasks.send_notification(awaiting.pk) == "skipped"  # not due yet
+    assert sending.notification_send(notification_id=awaiting.pk) == "skipped"  # not due yet
 
     # When every later try fails too (each run when due)
     outcomes = []
     for _ in range(4):
         Notification.objects.filter(pk=awaiting.pk).update(next_attempt_at=timezone.now())
-        outcomes.append(tasks.send_notification(awaiting.pk))
+        outcomes.append(sending.notification_send(notification_id=awaiting.pk))
 
     # Then it is failed for good after 5 attempts, and the timeline says so
     assert outcomes == ["retry", "retry", "retry", "failed"]
@@ -157,7 +158,7 @@ def test_a_refused_address_fails_at_once(awaiting, monkeypatch):
     monkeypatch.setattr(
         FailingBackend, "error", smtplib.SMTPRecipientsRefused({"x": (550, b"no such user")})
     )
-    assert tasks.send_notification(awaiting.pk) == "failed"
+    assert sending.notification_send(notification_id=awaiting.pk) == "failed"
     awaiting.refresh_from_db()
     assert (awaiting.status, awaiting.attempts) == ("failed", 1)
 
@@ -329,7 +330,7 @@ def _two_requests(order):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_commit_hands_every_row_to_one_task(make_order, published, retailer, receiver):
+def test_one_change_hands_every_row_to_one_task(make_order, published, retailer, receiver):
     # Given an endpoint for every event, and an order
     from notifications.services import webhook_endpoint_create
 
@@ -340,8 +341,9 @@ def test_one_commit_hands_every_row_to_one_task(make_order, published, retailer,
     receiver.requests.clear()
     mail.outbox.clear()
 
-    # When one transaction emits two events (two messages' worth of rows)
-    with transaction.atomic():
+    # When one change (a transaction with its journal, as every service opens) emits two
+    # events (two messages' worth of rows)
+    with transaction.atomic(), journal():
         _emit(order, "cancellation.rejected", first)
         _emit(order, "cancellation.rejected", second)
 
@@ -354,8 +356,8 @@ def test_one_commit_hands_every_row_to_one_task(make_order, published, retailer,
     assert len(receiver.requests) == 2
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
 
-    # And the next transaction gets a task of its own
-    with transaction.atomic():
+    # And the next change gets a task of its own
+    with transaction.atomic(), journal():
         _emit(order, "inventory.adjusted", None)
     assert len(published) == 2
     assert published[1][0] == [] and len(published[1][1]) == 1

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cancellations.models import CancellationRequest
-from notifications import tasks
+from notifications import sending, tasks
 from notifications.models import EndpointHealth, WebhookAttempt, WebhookDelivery
 from notifications.sending import WEBHOOK_BACKOFF
 from notifications.services import event_emit, webhook_endpoint_create, webhook_redeliver
@@ -129,7 +129,7 @@ def test_every_change_is_posted_signed_with_the_spec_body(
 
 def test_a_tampered_body_fails_the_signature_check(endpoint, receiver, emit):
     [delivery] = emit()
-    tasks.deliver_webhook(delivery.pk)
+    sending.webhook_deliver(delivery_id=delivery.pk)
     [request] = receiver.requests
     header = request["headers"]["Rescind-Signature"]
     assert verify(endpoint.secret, header, request["body"])
@@ -145,8 +145,8 @@ def test_an_endpoint_gets_only_the_events_it_asked_for(retailer, receiver, emit)
 
 def test_a_duplicate_task_posts_once(endpoint, receiver, emit):
     [delivery] = emit()
-    assert tasks.deliver_webhook(delivery.pk) == "delivered"
-    assert tasks.deliver_webhook(delivery.pk) == "skipped"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "delivered"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "skipped"
     assert len(receiver.requests) == 1
 
 
@@ -156,7 +156,7 @@ def test_server_errors_are_retried_with_backoff_until_delivered(endpoint, receiv
     [delivery] = emit()
 
     # When the first attempt fails: the next waits about a minute
-    assert tasks.deliver_webhook(delivery.pk) == "retry"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
     wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
     assert 50 <= wait <= 66
@@ -176,7 +176,7 @@ def test_server_errors_are_retried_with_backoff_until_delivered(endpoint, receiv
 
     # When it is due again, the receiver answers 200
     _due(delivery)
-    assert tasks.deliver_webhook(delivery.pk) == "delivered"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "delivered"
 
     # Then the same event (same id, same bytes) arrived three times, each attempt logged
     bodies = {r["body"] for r in receiver.requests}
@@ -197,7 +197,7 @@ def test_retries_are_spread_over_more_than_a_day_then_given_up(endpoint, receive
     waits = []
     for _ in range(len(WEBHOOK_BACKOFF) + 1):
         _due(delivery)
-        outcome = tasks.deliver_webhook(delivery.pk)
+        outcome = sending.webhook_deliver(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         if outcome == "retry":
             waits.append((delivery.next_attempt_at - timezone.now()).total_seconds())
@@ -226,7 +226,7 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_the_retailer_told(
 
     # When one more attempt fails
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.deliver_webhook(first.pk)
+        sending.webhook_deliver(delivery_id=first.pk)
 
     # Then the endpoint is off, with a reason, and its waiting deliveries are failed
     endpoint.refresh_from_db()
@@ -234,7 +234,7 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_the_retailer_told(
     assert "every delivery failed for 25 hours (7 attempts in a row)" in endpoint.disabled_reason
     second.refresh_from_db()
     assert second.status == "failed"
-    assert tasks.deliver_webhook(second.pk) == "skipped"
+    assert sending.webhook_deliver(delivery_id=second.pk) == "skipped"
     assert len(receiver.requests) == 1
 
     # And the retailer's contact got an e-mail saying what to do
@@ -250,7 +250,7 @@ def test_an_endpoint_is_switched_off_after_n_failures_in_a_row(endpoint, receive
     receiver.default = (500, {})
     deliveries = [emit()[0] for _ in range(3)]
     for delivery in deliveries:
-        tasks.deliver_webhook(delivery.pk)
+        sending.webhook_deliver(delivery_id=delivery.pk)
     endpoint.refresh_from_db()
     assert not endpoint.is_active
     assert endpoint.disabled_reason == "3 delivery attempts in a row failed."
@@ -262,7 +262,7 @@ def test_redirects_are_not_followed(endpoint, receiver, emit):
     receiver.responses = [(302, {"Location": receiver.url.replace("/hooks/", "/elsewhere/")})]
     [delivery] = emit()
 
-    assert tasks.deliver_webhook(delivery.pk) == "retry"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "retry"
 
     assert [r["path"] for r in receiver.requests] == ["/hooks/rescind"]
     delivery.refresh_from_db()
@@ -276,7 +276,7 @@ def test_private_targets_are_refused_without_a_connection(endpoint, receiver, em
     [delivery] = emit()
 
     # When the delivery is attempted
-    assert tasks.deliver_webhook(delivery.pk) == "retry"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "retry"
 
     # Then nothing reached the server and the attempt says why
     assert receiver.requests == []
@@ -316,7 +316,7 @@ def test_manual_redelivery_sends_the_same_event_again(
     endpoint, receiver, emit, django_capture_on_commit_callbacks
 ):
     [delivery] = emit()
-    tasks.deliver_webhook(delivery.pk)
+    sending.webhook_deliver(delivery_id=delivery.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert webhook_redeliver(delivery=delivery)
@@ -333,7 +333,7 @@ def test_a_disabled_endpoint_is_not_redelivered_to(endpoint, receiver, emit):
     [delivery] = emit()
     endpoint.is_active = False
     endpoint.save()
-    assert tasks.deliver_webhook(delivery.pk) == "failed"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "failed"
     assert webhook_redeliver(delivery=delivery) is False
     assert receiver.requests == []
 
@@ -344,7 +344,7 @@ def test_a_slow_receiver_times_out_and_is_retried(endpoint, receiver, emit):
     [delivery] = emit()
 
     started = time.monotonic()
-    assert tasks.deliver_webhook(delivery.pk) == "retry"
+    assert sending.webhook_deliver(delivery_id=delivery.pk) == "retry"
 
     assert time.monotonic() - started < 1.0
     attempt = WebhookAttempt.objects.get(delivery=delivery)

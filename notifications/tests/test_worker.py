@@ -65,8 +65,8 @@ def test_tasks_delivered_twice_send_once(
 
     # When each task is enqueued three times and two workers race for them
     for _ in range(3):
-        tasks.send_notification.delay(notification.pk)
-        tasks.deliver_webhook.delay(delivery.pk)
+        tasks.send_outbox.delay([notification.pk], [])
+        tasks.send_outbox.delay([], [delivery.pk])
     celery_workers.start(concurrency=2)
     celery_workers.start(concurrency=2)
     wait_until(lambda: broker_idle(live_celery.conf.broker_url), timeout=20)

@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 
 from kernel.actors import Actor
+from kernel.journal import journal
 from refunds.calculator import allocate
 from refunds.services import refunds_create
 from refunds.tests.factories import ApprovedCancellationFactory
@@ -22,7 +23,8 @@ def approve(make_order):
     def make(*, payments, amount=None, external_id="ord-1", **order_kwargs):
         order = make_order(external_id, payments=payments, **order_kwargs)
         amount = order.total if amount is None else Decimal(amount)
-        with transaction.atomic():
+        # As the approval does: one change, whose refunds are handed over together.
+        with transaction.atomic(), journal():
             cancellation = ApprovedCancellationFactory(order=order, refund_total=amount)
             refunds_create(
                 source=cancellation,
