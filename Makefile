@@ -18,9 +18,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# Links in customer messages point where the app is served (SITE_URL), also on another
+# port: `make run PORT=8001`.
+seed run: export SITE_URL ?= http://$(HOST):$(PORT)
+
 seed: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
+	$(PY) manage.py seed_demo --url $(SITE_URL)
 
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -4,8 +4,9 @@ transaction, record the result in another.
 A row is claimed by locking it, checking it is still pending and due and not held by
 another worker, and stamping `claimed_at`. A task delivered twice finds the row claimed
 or already sent and does nothing. A worker that dies mid-send leaves a stale claim; after
-`CLAIM_LEASE` the sweep may try again (e-mail carries a stable Message-ID and webhooks a
-stable event id, so the rare repeat can be recognised downstream).
+the claim's lease (`claim_lease`) the sweep may try again (e-mail carries a stable
+Message-ID and webhooks a stable event id, so the rare repeat can be recognised
+downstream).
 """
 
 import logging
@@ -39,7 +40,14 @@ from notifications.subjects import subject_for
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(minutes=10)
+
+def claim_lease() -> timedelta:
+    """How long a worker's claim on a row holds before the sweep may send it again: longer
+    than any send can take (SMTP and webhook timeouts are seconds), short enough that a
+    row whose worker died is not late for long. OUTBOX_CLAIM_LEASE_SECONDS (600)."""
+    return timedelta(seconds=settings.OUTBOX_CLAIM_LEASE_SECONDS)
+
+
 # Seconds to wait after the n-th failed attempt of a customer message.
 MESSAGE_BACKOFF = (60, 300, 1800, 7200)
 # Webhooks: 8 attempts spread over about 27 hours (at least 24 even with jitter).
@@ -74,7 +82,7 @@ def _claim(model, pk, prepare=None, related=(), fields=None):
         row = rows.filter(pk=pk).first()
         if row is None or row.status != model.Status.PENDING or row.next_attempt_at > now:
             return None
-        if row.claimed_at and row.claimed_at > now - CLAIM_LEASE:
+        if row.claimed_at and row.claimed_at > now - claim_lease():
             return None  # another worker is sending it right now
         row.attempts += 1
         row.claimed_at = now
@@ -323,7 +331,7 @@ def _deliveries_claim(delivery_ids) -> dict[int, WebhookDelivery]:
             for row in rows
             if row.status == WebhookDelivery.Status.PENDING
             and row.next_attempt_at <= now
-            and not (row.claimed_at and row.claimed_at > now - CLAIM_LEASE)
+            and not (row.claimed_at and row.claimed_at > now - claim_lease())
         ]
         if due:
             WebhookDelivery.objects.filter(pk__in=[row.pk for row in due]).update(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kernel.journal import inline_now
 from notifications.models import Notification, WebhookDelivery
 from notifications.outbox import OUTBOX, outbox_work_run
-from notifications.sending import CLAIM_LEASE, outbox_send
+from notifications.sending import claim_lease, outbox_send
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _due(model):
     now = timezone.now()
     return (
         model.objects.filter(status=model.Status.PENDING, next_attempt_at__lte=now)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_lease()))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -77,6 +77,9 @@ class OrderEventAdmin(admin.ModelAdmin):
     list_select_related = ("order",)
     raw_id_fields = ("order",)
 
+    def has_add_permission(self, request):
+        return False  # only the services append to the timeline, in their transactions
+
     def has_change_permission(self, request, obj=None):
         return False  # the timeline is append-only
 

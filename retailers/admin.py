@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 from retailers.models import ApiKey, Policy, Retailer, StaffMember, WebhookEndpoint
-from retailers.services import policy_current, policy_update
+from retailers.services import policy_current, policy_update, staff_create, staff_update
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -77,12 +80,117 @@ class PolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class StaffMemberForm(forms.ModelForm):
+    """A BPO login with its role and the retailers it serves; made and changed through
+    the staff services, as `manage.py create_staff` does, so role and admin access
+    always agree."""
+
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput, required=False, strip=False
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput, required=False, strip=False
+    )
+    is_active = forms.BooleanField(label="May sign in", required=False, initial=True)
+
+    class Meta:
+        model = StaffMember
+        fields = ("role", "retailers")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        member = self.instance
+        if member.pk:
+            self.fields["username"].disabled = True
+            self.fields["username"].initial = member.user.get_username()
+            self.fields["email"].initial = member.user.email
+            self.fields["is_active"].initial = member.user.is_active
+            self.fields["password1"].help_text = "Leave empty to keep the current password."
+        else:
+            self.fields["password1"].required = True
+            self.fields["password2"].required = True
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if not self.instance.pk and get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first or second:
+            if first != second:
+                self.add_error("password2", "The two passwords differ.")
+            else:
+                user = self.instance.user if self.instance.pk else None
+                try:
+                    validate_password(first, user=user)
+                except forms.ValidationError as error:
+                    self.add_error("password1", error)
+        return cleaned
+
+
 @admin.register(StaffMember)
 class StaffMemberAdmin(admin.ModelAdmin):
-    list_display = ("user", "role")
-    list_filter = ("role", "retailers")
+    """Supervisors create and scope staff logins here (agents, managers, supervisors)."""
+
+    form = StaffMemberForm
+    list_display = ("user", "role", "serves", "active")
+    list_filter = ("role", "retailers", "user__is_active")
     search_fields = ("user__username", "user__email")
     filter_horizontal = ("retailers",)
+    fieldsets = (
+        (None, {"fields": ("username", "email", "is_active")}),
+        ("Role", {"fields": ("role", "retailers")}),
+        ("Password", {"fields": ("password1", "password2")}),
+    )
+    list_select_related = ("user",)
+
+    @admin.display(description="serves")
+    def serves(self, obj):
+        if obj.is_supervisor:
+            return "every retailer"
+        return ", ".join(retailer.name for retailer in obj.retailers.all()) or "—"
+
+    @admin.display(description="may sign in", boolean=True)
+    def active(self, obj):
+        return obj.user.is_active
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("retailers")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            member = staff_update(
+                member=obj,
+                role=data["role"],
+                retailers=data["retailers"],
+                is_active=data["is_active"],
+                password=data["password1"],
+            )
+        else:
+            member = staff_create(
+                username=data["username"],
+                role=data["role"],
+                password=data["password1"],
+                retailers=data["retailers"],
+                email=data["email"],
+            )
+            if not data["is_active"]:
+                staff_update(
+                    member=member, role=data["role"], retailers=data["retailers"], is_active=False
+                )
+        obj.pk, obj.user = member.pk, member.user
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the services set the retailers
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a login off instead: its name stays on the timeline
 
 
 @admin.register(WebhookEndpoint)

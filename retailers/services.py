@@ -93,3 +93,22 @@ def staff_create(
         member.retailers.set(retailers)
         user.groups.set([_role_group(role)])
     return member
+
+
+def staff_update(
+    *, member: StaffMember, role: str, retailers=(), is_active: bool = True, password: str = ""
+) -> StaffMember:
+    """Change a BPO user's role, the retailers they serve and whether they may sign in;
+    a new password when one is given. Admin access follows the role, as at creation."""
+    with transaction.atomic():
+        user = member.user
+        if password:
+            user.set_password(password)
+        user.is_active = is_active
+        user.is_staff = role == StaffMember.Role.SUPERVISOR
+        user.save()
+        member.role = role
+        member.save(update_fields=["role"])
+        member.retailers.set(retailers)
+        user.groups.set([_role_group(role)])
+    return member

@@ -106,9 +106,15 @@ def pending():
     }
 
 
+# A worker that loses the broker mid-task terminates it (acks_late): the row it claimed
+# waits out the claim's lease before the sweep sends it again. Short here, for both sides.
+LEASE_SECONDS = 5
+
+
 def sweep_until_nothing_pending(settings, timeout=60):
     """Run the beat's sweeps, as beat would every minute, until nothing is pending."""
     settings.REFUND_SWEEP_AFTER_SECONDS = 0
+    settings.OUTBOX_CLAIM_LEASE_SECONDS = LEASE_SECONDS
 
     def settled():
         if not any(pending().values()):
@@ -119,7 +125,10 @@ def sweep_until_nothing_pending(settings, timeout=60):
         time.sleep(0.5)
         return False
 
-    wait_until(settled, timeout=timeout, interval=0, message=f"still pending: {pending()}")
+    try:
+        wait_until(settled, timeout=timeout, interval=0)
+    except BaseException:
+        pytest.fail(f"still pending after {timeout}s: {pending()}")
 
 
 def assert_books_balanced():
@@ -132,7 +141,9 @@ def test_broker_stopped_and_started_under_load(
     private_redis, private_workers, api, make_order, settings
 ):
     # Given a worker consuming from our own Redis, and orders to cancel
-    worker = private_workers.start(concurrency=2)
+    worker = private_workers.start(
+        concurrency=2, env={"OUTBOX_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS)}
+    )
     for n in range(REQUESTS):
         make_order(f"F-{n}", customer=f"fc-{n}")
     with celery_live(private_redis.url):
@@ -176,7 +187,10 @@ def test_cache_unavailable_while_a_worker_refunds(
         }
     }
     cache_reset()
-    worker = private_workers.start(concurrency=1, env={"TEST_CACHE_URL": dead})
+    worker = private_workers.start(
+        concurrency=1,
+        env={"TEST_CACHE_URL": dead, "OUTBOX_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS)},
+    )
     for n in range(6):
         make_order(f"C-{n}", customer=f"cc-{n}")
     with celery_live(private_redis.url):

@@ -308,6 +308,9 @@ REFUND_RETRY_CAP_SECONDS = env.float("REFUND_RETRY_CAP_SECONDS", default=3600.0)
 # Seconds the agent queue's tab counts are kept per user and filter (0: counted on every
 # view, as in development and tests); production keeps them briefly, see production.py.
 QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=0)
+# A worker's claim on an outbox row (a message, a webhook delivery) holds this long before
+# the sweep may send the row again: a worker that died mid-send delays it this much.
+OUTBOX_CLAIM_LEASE_SECONDS = env.int("OUTBOX_CLAIM_LEASE_SECONDS", default=600)
 # Where links in customer messages point (the confirmation page lives here).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
