@@ -173,26 +173,41 @@ def test_impossible_requests_are_errors_and_write_nothing(api, make_order, body,
     assert OrderLine.objects.get().cancelled_quantity == 0
 
 
+def written() -> dict:
+    """How many rows a refused request could have written, by table."""
+    from notifications.models import Notification, WebhookDelivery
+    from refunds.models import Refund
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (CancellationRequest, OrderEvent, Refund, Notification, WebhookDelivery)
+    }
+
+
 def test_second_request_while_one_is_open_is_refused(make_order, submit):
     make_order("ord-1", placed_at=timezone.now() - timedelta(hours=30))
     first = submit().json()
     assert first["status"] == "in_review"
+    before = written()
 
     response = submit()
 
     assert response.status_code == 409
     assert response.json()["code"] == "open_request_exists"
     assert response.json()["request"] == first["id"]
+    assert written() == before
 
 
 def test_nothing_left_is_already_cancelled(make_order, submit):
     make_order("ord-1")
     submit()
+    before = written()
 
     response = submit()
 
     assert response.status_code == 409
     assert response.json()["code"] == "already_cancelled"
+    assert written() == before
 
 
 def test_another_retailers_order_and_request_are_invisible(make_order, submit, other_api):
@@ -228,11 +243,14 @@ def test_withdraw_before_a_decision(make_order, submit, api):
 def test_withdraw_after_approval_is_illegal(make_order, submit, api):
     make_order("ord-1")
     request_id = submit().json()["id"]
+    before = written()
 
     response = api.post(f"/api/v1/cancellations/{request_id}/withdraw")
 
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
+    assert written() == before
+    assert CancellationRequest.objects.get().status == "approved"
 
 
 def test_confirm_verifies_again_and_approves(make_order, submit, api):
@@ -251,9 +269,13 @@ def test_confirm_verifies_again_and_approves(make_order, submit, api):
 def test_confirm_when_not_awaiting_is_illegal(make_order, submit, api):
     make_order("ord-1")
     request_id = submit().json()["id"]
+    before = written()
+
     response = api.post(f"/api/v1/cancellations/{request_id}/confirm")
+
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
+    assert written() == before
 
 
 def test_unconfirmed_requests_expire_to_withdrawn(make_order, submit, api):
