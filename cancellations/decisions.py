@@ -3,7 +3,6 @@ require a return, and internal notes. Agents decide `in_review` requests up to t
 policy's `agent_approval_limit`; escalated requests are for supervisors."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from kernel.money import format_amount
 from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
 from retailers.assignment import case_refuse_if_held
+from retailers.business_hours import due_at as business_due_at
 from retailers.services import policy_current
 
 REJECTION_REASONS = {
@@ -210,7 +210,9 @@ def cancellation_escalate(*, cancellation, actor: Actor, note: str):
         cancellation.decision_explanation = note
         cancellation.policy = policy
         cancellation.assigned_to = None
-        cancellation.sla_due_at = timezone.now() + timedelta(hours=policy.sla_hours)
+        cancellation.sla_due_at = business_due_at(
+            cancellation.order.retailer, timezone.now(), policy.sla_hours
+        )
         cancellation_transition(
             cancellation=cancellation,
             to=Status.ESCALATED,

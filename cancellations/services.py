@@ -22,6 +22,7 @@ from notifications.services import event_emit
 from orders.models import Order
 from refunds.services import refunds_create
 from retailers.assignment import case_refuse_if_held
+from retailers.business_hours import due_at as business_due_at
 from retailers.services import policy_current
 
 ABUSE_LOOKBACK = timedelta(days=30)
@@ -43,7 +44,9 @@ def _order_for_update(*, retailer, external_id: str) -> Order:
     # The customer's message preference comes along (decisions tell the customer).
     order = (
         Order.objects.select_for_update(of=("self", "customer"))
-        .select_related("retailer", "customer", "customer__message_preference")
+        .select_related(
+            "retailer", "retailer__business_hours", "customer", "customer__message_preference"
+        )
         .filter(retailer=retailer, external_id=external_id)
         .first()
     )
@@ -220,7 +223,9 @@ def _decide(cancellation, decision: Decision, quote: Quote, *, now) -> None:
     if decision.outcome in (Status.APPROVED, Status.REJECTED, Status.RETURN_REQUIRED):
         cancellation.decided_at = now
     if decision.outcome in (Status.IN_REVIEW, Status.ESCALATED):
-        cancellation.sla_due_at = now + timedelta(hours=policy.sla_hours)
+        cancellation.sla_due_at = business_due_at(
+            cancellation.order.retailer, now, policy.sla_hours
+        )
     if decision.outcome == Status.AWAITING_CUSTOMER:
         cancellation.confirmation_expires_at = now + timedelta(
             hours=policy.customer_confirmation_hours
@@ -281,7 +286,7 @@ def _locked(cancellation) -> tuple[CancellationRequest, Order]:
     """Lock order then request, always in that order (as submit does) to avoid deadlocks."""
     order = (
         Order.objects.select_for_update(of=("self", "customer"))  # never the retailer's row
-        .select_related("retailer", "customer")
+        .select_related("retailer", "retailer__business_hours", "customer")
         .get(pk=cancellation.order_id)
     )
     locked = cancellation_get(

@@ -4,7 +4,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
-from retailers.models import ApiKey, Policy, Retailer, StaffMember, WebhookEndpoint
+from retailers.models import (
+    WEEKDAYS,
+    ApiKey,
+    BusinessHours,
+    Policy,
+    Retailer,
+    StaffMember,
+    WebhookEndpoint,
+)
 from retailers.services import policy_current, policy_update, staff_create, staff_update
 
 
@@ -20,13 +28,58 @@ class ApiKeyInline(admin.TabularInline):
         return False  # keys are made with `manage.py create_api_key`, shown once
 
 
+class BusinessHoursForm(forms.ModelForm):
+    """Opening and closing times per weekday (empty: closed), in the retailer's zone."""
+
+    class Meta:
+        model = BusinessHours
+        fields = ("is_active", "country")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.instance.days or {}
+        for number, name in enumerate(WEEKDAYS):
+            span = days.get(str(number)) or ["", ""]
+            for part, label in ((0, "opens"), (1, "closes")):
+                self.fields[f"day{number}_{label}"] = forms.TimeField(
+                    label=f"{name} {label}",
+                    required=False,
+                    initial=span[part] or None,
+                    widget=forms.TimeInput(format="%H:%M", attrs={"placeholder": "HH:MM"}),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        days = {}
+        for number, name in enumerate(WEEKDAYS):
+            opens, closes = cleaned.get(f"day{number}_opens"), cleaned.get(f"day{number}_closes")
+            if opens and closes:
+                days[str(number)] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
+            elif opens or closes:
+                self.add_error(f"day{number}_closes", f"Give both times for {name}, or neither.")
+        self.instance.days = days
+        return cleaned
+
+
+class BusinessHoursInline(admin.StackedInline):
+    model = BusinessHours
+    form = BusinessHoursForm
+    max_num = 1
+    can_delete = True
+    verbose_name_plural = "Business hours (SLAs count only these; none: calendar hours)"
+
+    def get_fieldsets(self, request, obj=None):
+        week = [(f"day{n}_opens", f"day{n}_closes") for n in range(7)]
+        return [(None, {"fields": ["is_active", "country", *week]})]
+
+
 @admin.register(Retailer)
 class RetailerAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "currency", "gateway", "is_active", "created_at")
+    list_display = ("name", "slug", "currency", "timezone", "gateway", "is_active", "created_at")
     list_filter = ("is_active", "currency", "gateway")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [ApiKeyInline]
+    inlines = [BusinessHoursInline, ApiKeyInline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

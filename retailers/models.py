@@ -1,12 +1,22 @@
 import hashlib
 import secrets
+from datetime import time
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from kernel.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(f"{value!r} is not a time zone (e.g. Europe/London).") from error
 
 
 class Retailer(models.Model):
@@ -20,6 +30,10 @@ class Retailer(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     gateway = models.CharField(max_length=32, choices=Gateway.choices, default=Gateway.SANDBOX)
     default_warehouse = models.CharField(max_length=64, default="main")
+    # Its days, business hours and report periods are counted in this zone (SPEC §11, §13).
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="An IANA zone."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -190,3 +204,53 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class BusinessHours(models.Model):
+    """When a retailer is open, so its SLAs count only those hours (SPEC §13): opening
+    hours per weekday in the retailer's time zone, closed on its country's public
+    holidays. A retailer without them counts SLAs in calendar hours."""
+
+    retailer = models.OneToOneField(
+        Retailer, on_delete=models.CASCADE, related_name="business_hours"
+    )
+    # {"0": ["09:00", "18:00"], ...}: Monday is 0; a day absent or empty is closed.
+    days = models.JSONField(default=dict, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="ISO 3166 country code: its public holidays are closed days (empty: none).",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "business hours"
+
+    def __str__(self):
+        return f"{self.retailer} business hours"
+
+    def clean(self):
+        import holidays
+
+        errors = {}
+        for key, span in (self.days or {}).items():
+            if key not in {str(n) for n in range(7)}:
+                errors["days"] = f"{key!r} is not a weekday (0 is Monday, 6 Sunday)."
+                continue
+            if not span:
+                continue
+            try:
+                opens, closes = (time.fromisoformat(part) for part in span)
+            except (TypeError, ValueError):
+                errors["days"] = f"{WEEKDAYS[int(key)]}: give [opens, closes] as HH:MM."
+                continue
+            if opens >= closes:
+                errors["days"] = f"{WEEKDAYS[int(key)]} closes before it opens."
+        if self.country and self.country.upper() not in holidays.list_supported_countries():
+            errors["country"] = f"No public holidays known for {self.country!r}."
+        if errors:
+            raise ValidationError(errors)
+        self.country = self.country.upper()

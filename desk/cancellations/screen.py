@@ -27,6 +27,7 @@ from desk.macros import macro_context, macro_render, macros_for
 from desk.presenters import sla_state, timeline_entries, url_pattern
 from kernel.actors import Actor
 from retailers.assignment import assignees_for
+from retailers.business_hours import describe as describe_hours
 
 
 def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
@@ -167,6 +168,7 @@ def case_context(viewer: Viewer, pk: int, *, nonce: str, bound: dict | None = No
             reversed(timeline), subject_type="cancellationrequest", subject_id=cancellation.pk
         ),
         "macros": macros,
+        "sla_counting": describe_hours(cancellation.retailer),
         "sla": sla_state(
             cancellation.sla_due_at or cancellation.confirmation_expires_at,
             is_open=is_open(cancellation),

@@ -38,7 +38,14 @@ def case_load(viewer: Viewer, pk: int, *, refunds: bool = True) -> CancellationR
     # One row at most (by primary key): no ORDER BY/LIMIT for first() to compile.
     found = list(
         cancellations_for(retailer_ids=viewer.retailer_ids)
-        .select_related("retailer", "order", "order__customer", "policy", "assigned_to")
+        .select_related(
+            "retailer",
+            "retailer__business_hours",
+            "order",
+            "order__customer",
+            "policy",
+            "assigned_to",
+        )
         .prefetch_related(*lookups)
         .annotate(
             # The retailer's current policy, so a request decided under it needs no
