@@ -285,6 +285,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "refunds.tasks.sweep_pending_refunds",
         "schedule": timedelta(minutes=1),
     },
+    "refunds-sweep-store-credits": {
+        "task": "refunds.tasks.sweep_pending_store_credits",
+        "schedule": timedelta(minutes=1),
+    },
+    "returns-expire": {
+        "task": "returns.tasks.expire_returns",
+        "schedule": timedelta(minutes=15),
+    },
     "notifications-sweep-pending": {
         "task": "notifications.tasks.sweep_pending_messages",
         "schedule": timedelta(minutes=1),
