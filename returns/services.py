@@ -255,8 +255,7 @@ def return_create_for_cancellation(*, cancellation, actor: Actor) -> Return:
     order = cancellation.order
     policy = policy_current(retailer=cancellation.retailer)
     requested = [
-        {"line": cl.line.external_id, "quantity": cl.quantity}
-        for cl in cancellation.lines.all()
+        {"line": cl.line.external_id, "quantity": cl.quantity} for cl in cancellation.lines.all()
     ]
     wanted = _wanted_lines(
         order, requested, held=units_held_by_returns(order), check_final_sale=False

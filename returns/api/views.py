@@ -108,12 +108,14 @@ class _ReturnActionApi(APIView):
 
     def post(self, request, pk):
         retailer = request.auth.retailer
+        # Another retailer's return is not found, whatever the body says.
+        return_request = return_get(retailer=retailer, pk=pk)
         data = {}
         if self.input_serializer is not None:
             serializer = self.input_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        self.act(return_get(retailer=retailer, pk=pk), Actor.for_api_key(request.auth), data)
+        self.act(return_request, Actor.for_api_key(request.auth), data)
         return Response(ReturnOutput(return_get(retailer=retailer, pk=pk)).data)
 
 
