@@ -12,8 +12,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from portal.tests.test_confirmation_browser import CHROMIUM, SHOTS, chromium  # noqa: F401
+from portal.tests import test_confirmation_browser as confirmation
 from returns.models import Return
+
+SHOTS = confirmation.SHOTS
+chromium = confirmation.chromium  # the same headless Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
