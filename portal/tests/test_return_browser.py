@@ -28,7 +28,7 @@ def test_customer_starts_a_return_from_the_message_and_downloads_the_label(
     submit,
     branding,
     chromium,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     # Given a shipped order, and the message the customer got when the storefront asked
     # to cancel one of its items (the request became a return)
