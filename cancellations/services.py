@@ -450,8 +450,8 @@ def cancellation_refund_settled(*, refund, actor: Actor) -> None:
 def cancellation_store_credit_settled(*, store_credit, actor: Actor) -> None:
     """Told in the transaction that changed the request's store credit (refunds.sources):
     issued, the request is completed; failed for good, it goes back to the queue."""
-    cancellation = cancellation_for_update(
-        retailer_id=store_credit.retailer_id, pk=store_credit.cancellation_id
+    cancellation = cancellation_get(
+        pk=store_credit.cancellation_id, retailer_ids=[store_credit.retailer_id], for_update=True
     )
     if cancellation.status != Status.APPROVED:
         return
