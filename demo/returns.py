@@ -46,12 +46,11 @@ def seed_returns(*, retailers, rng, out):
     )
     storefront = Actor.for_api_key(ApiKey.objects.filter(retailer=acme).first())
     stories = _acme_stories(acme, storefront, rng)
-    for n, story in enumerate(stories, start=1):
+    for story in progress(stories, out=out, label="returns for acme"):
         try:
             story()
         except DomainError as exc:
             out.write(f"\n  (demo return skipped: {exc.detail})\n")
-        progress(out, "returns for acme", n, len(stories))
     _nihon_queue(nihon, rng, out)
 
 
@@ -363,7 +362,7 @@ def _nihon_queue(retailer, rng, out):
         for o in _fresh_shipped_orders(retailer)
         if not any(line.final_sale for line in o.lines.all())
     ][:4]
-    for n, order in enumerate(orders, start=1):
+    for n, order in enumerate(progress(orders, out=out, label="returns for nihon"), start=1):
         try:
             created = return_create(
                 retailer=retailer, order=order.external_id, reason="defective", actor=storefront
@@ -376,4 +375,3 @@ def _nihon_queue(retailer, rng, out):
                 )
         except DomainError as exc:
             out.write(f"\n  (demo return skipped: {exc.detail})\n")
-        progress(out, "returns for nihon", n, len(orders))
