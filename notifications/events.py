@@ -72,6 +72,7 @@ TEMPLATE_EVENTS = (*CUSTOMER_MESSAGES, ENDPOINT_DISABLED)
 # Messages that make a not-yet-sent "received" message for the same request redundant.
 SUPERSEDES_RECEIVED = (
     "cancellation.awaiting_customer",
+    "cancellation.return_required",
     "cancellation.approved",
     "cancellation.rejected",
     "cancellation.withdrawn",

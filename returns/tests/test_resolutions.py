@@ -178,6 +178,8 @@ def test_a_shipped_order_cancellation_hands_over_to_a_return_in_the_same_change(
     assert "/r/return/" in message.body and "label.pdf" in message.body
     assert "send the parcel by" in message.body
     assert not Notification.objects.filter(event_type="return.authorised").exists()
+    # decided the moment it arrived: no separate "received" message either
+    assert not Notification.objects.filter(event_type="cancellation.created").exists()
 
 
 def test_an_agent_requiring_a_return_creates_it(shipped_order, api, agent):
