@@ -29,6 +29,7 @@ def return_variables(return_request, language: str) -> dict:
                 "damaged": row.damaged,
                 "wrong_item": row.wrong_item,
                 "missing": (row.quantity - row.graded) if inspected else 0,
+                "exchanged": row.exchanged_quantity,
                 "refund_amount": money_text(row.refund_amount, currency, language),
             }
         )
@@ -106,6 +107,7 @@ SAMPLE = {
                 "damaged": 1,
                 "wrong_item": 0,
                 "missing": 0,
+                "exchanged": 0,
                 "refund_amount": "$48.00",
             }
         ],
