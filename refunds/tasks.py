@@ -106,7 +106,7 @@ def store_credit_issue(self, store_credit_id: int) -> None:
     """Make one issuer attempt for the store credit; retry when the service says so."""
     from refunds.store_credit.services import store_credit_execute
 
-    with outbox_sent_inline():
+    with inline():
         retry_in = store_credit_execute(store_credit_id=store_credit_id)
     if retry_in is None:
         return
@@ -122,7 +122,7 @@ def store_credits_issue_now(store_credit_ids) -> None:
 
     for credit_id in store_credit_ids:
         try:
-            with outbox_sent_inline():
+            with inline():
                 retry_in = store_credit_execute(store_credit_id=credit_id)
         except Exception:
             logger.exception("store credit %s: attempt failed; left to the sweep", credit_id)
