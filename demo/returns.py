@@ -16,14 +16,9 @@ from retailers.models import ApiKey
 from retailers.services import policy_current, policy_update
 from returns.inspection import return_inspect
 from returns.models import Return
-from returns.services import (
-    return_cancel,
-    return_close,
-    return_create,
-    return_decline,
-    return_mark_shipped,
-    return_receive,
-)
+from returns.receiving import return_mark_shipped, return_receive, returns_expire
+from returns.services import return_cancel, return_create, return_decline
+from returns.settlement import return_close
 
 CLERK = Actor.system("demo warehouse clerk")
 
@@ -161,8 +156,6 @@ def _acme_stories(retailer, storefront, rng):
     def expired():
         _order, created = start(reason="changed_mind")
         Return.objects.filter(pk=created.pk).update(ship_by=timezone.now() - timedelta(hours=1))
-        from returns.services import returns_expire
-
         returns_expire()
 
     def exchange():

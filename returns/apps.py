@@ -10,7 +10,7 @@ class ReturnsConfig(AppConfig):
         from refunds.sources import refund_source_register, store_credit_source_register
         from returns import messages
         from returns.representation import return_data
-        from returns.services import return_refund_settled, return_store_credit_settled
+        from returns.settlement import return_refund_settled, return_store_credit_settled
 
         subject_register(
             model="returns.Return",

@@ -24,7 +24,7 @@ from inventory.services import stock_move
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
 from kernel.journal import journal
-from kernel.money import ZERO, format_amount, quantize
+from kernel.money import ZERO, format_amount
 from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
 from orders.services import order_upsert
@@ -33,8 +33,10 @@ from refunds.services import refunds_create
 from refunds.store_credit.services import store_credit_create
 from returns.models import Resolution, Status
 from returns.pricing import fees_for, line_price, return_net
+from returns.receiving import check_counts
 from returns.selectors import units_refunded_by_returns
-from returns.services import _check_counts, return_locked, return_settle
+from returns.services import return_locked
+from returns.settlement import return_settle
 from returns.transitions import illegal, return_transition
 
 
@@ -57,7 +59,7 @@ def return_inspect(*, return_request, lines: list[dict], actor: Actor):
             }
             for item in lines
         ]
-        _check_counts(
+        check_counts(
             rows, counted, lambda row: row.received_quantity - row.inspected_quantity, "graded"
         )
         grades = {item["line"]: item for item in lines}
@@ -304,25 +306,3 @@ def _exchange_order(return_request, exchanged, *, actor) -> None:
         order=order,
         subject=return_request,
     )
-
-
-def goodwill_pay(return_request, *, amount, actor) -> None:
-    """A goodwill amount an agent grants when closing (SPEC §9's partially upheld
-    dispute, where one is due): the return's way, at most what is still refundable."""
-    order = return_request.order
-    amount = quantize(amount, order.currency)
-    refundable = sum((p.amount - p.refunded_amount for p in order.payments.all()), start=ZERO)
-    if amount <= 0 or amount > refundable:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"Goodwill must be above zero and at most {format_amount(refundable, order.currency)}.",
-            errors={"goodwill": ["Out of range."]},
-        )
-    if return_request.resolution == Resolution.STORE_CREDIT:
-        store_credit_create(source=return_request, amount=amount, actor=actor)
-    else:
-        refunds_create(
-            source=return_request,
-            allocations=allocate(list(order.payments.order_by("position", "id")), amount),
-            actor=actor,
-        )

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from returns.services import returns_expire
+from returns.receiving import returns_expire
 
 
 @shared_task

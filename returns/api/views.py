@@ -20,15 +20,9 @@ from returns.api.serializers import (
 from returns.filters import ReturnFilter
 from returns.inspection import return_inspect
 from returns.models import Return
+from returns.receiving import return_mark_shipped, return_receive
 from returns.selectors import return_for_tracking, return_get, returns_for_retailer
-from returns.services import (
-    return_authorise,
-    return_cancel,
-    return_create,
-    return_decline,
-    return_mark_shipped,
-    return_receive,
-)
+from returns.services import return_authorise, return_cancel, return_create, return_decline
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",

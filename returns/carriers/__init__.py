@@ -4,7 +4,7 @@ Authorising a return buys a label from the retailer's carrier. A real carrier is
 class implementing `CarrierAdapter.buy_label` (call the carrier's API with
 `idempotency_key`, return its tracking number and label PDF) plus its choice on
 `Retailer.Carrier`; its tracking webhook maps the carrier's first scan onto
-`returns.services.return_mark_shipped`, as `returns.api.views.CarrierTrackingApi` does
+`returns.receiving.return_mark_shipped`, as `returns.api.views.CarrierTrackingApi` does
 for the sandbox.
 """
 

@@ -13,7 +13,8 @@ from refunds.models import Refund, SandboxGatewayCall, SandboxStoreCreditCall, S
 from refunds.tasks import sweep_pending_refunds, sweep_pending_store_credits
 from returns.inspection import return_inspect
 from returns.models import Return
-from returns.services import return_create, return_receive
+from returns.receiving import return_receive
+from returns.services import return_create
 from tests.celery_worker import broker_unreachable, wait_until
 
 pytestmark = [

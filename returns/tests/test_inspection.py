@@ -16,7 +16,7 @@ from kernel.actors import Actor
 from orders.models import OrderEvent, OrderLine, Payment
 from refunds.models import Refund, SandboxGatewayCall
 from returns.models import Return
-from returns.services import return_close
+from returns.settlement import return_close
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from notifications.services import webhook_endpoint_create
 from orders.models import Order
 from refunds.models import Refund, SandboxStoreCreditCall, StoreCredit
 from returns.models import Return
-from returns.services import returns_expire
+from returns.receiving import returns_expire
 
 pytestmark = pytest.mark.django_db
 

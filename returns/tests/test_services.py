@@ -11,7 +11,7 @@ from kernel.errors import DomainError
 from refunds.models import Refund, StoreCredit
 from refunds.store_credit.services import store_credit_retry
 from returns.models import Return
-from returns.services import return_close
+from returns.settlement import return_close
 
 pytestmark = pytest.mark.django_db
 
