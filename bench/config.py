@@ -58,6 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--redis-db", type=int, default=14)
     parser.add_argument("--keep-db", action="store_true", help="Leave the database for study.")
     parser.add_argument(
-        "--only", default="", help="Comma list of phases: limits,submit,e2e,pages,import."
+        "--only",
+        default="",
+        help="Comma list of phases: limits,submit,e2e,returns,pages,import.",
     )
     return parser.parse_args(argv)

@@ -22,6 +22,7 @@ def ratios(bench) -> None:
     read = r["limits"].get("read_rps")
     submit = r.get("submit", {}).get("rps")
     e2e = r.get("e2e", {}).get("completions_per_s")
+    returns = r.get("returns", {}).get("completions_per_s")
     ratios = r["ratios"]
     if sql and submit:
         ratios["submit_vs_sql_limit"] = round(submit / sql, 3)
@@ -31,6 +32,8 @@ def ratios(bench) -> None:
         ratios["e2e_vs_sql_limit"] = round(e2e / sql, 3)
     if read and e2e:
         ratios["e2e_vs_read_baseline"] = round(e2e / read, 3)
+    if sql and returns:
+        ratios["returns_vs_sql_limit"] = round(returns / sql, 3)
     if sql and read:
         ratios["read_vs_sql_limit"] = round(read / sql, 3)
     targets = r["targets"]
@@ -106,6 +109,13 @@ def table(bench) -> str:
         row("submit p95", sub, "p95_ms", "ms")
         row("submit p99", sub, "p99_ms", "ms", "target <= 150 ms")
     row("e2e completions", r.get("e2e"), "completions_per_s", "/s", "target >= 12% of (a)")
+    row(
+        "returns completions",
+        r.get("returns"),
+        "completions_per_s",
+        "/s",
+        "create, receive, inspect, refund settled",
+    )
     for page in ("queue", "case"):
         p = r.get("pages", {}).get(page)
         row(f"{page} page p50", p, "p50_ms", "ms")

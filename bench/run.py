@@ -19,6 +19,7 @@ One run, end to end (issue 7; the figures and what they mean are in docs/perform
    (b) limits.read_rps: a minimal authenticated DRF endpoint reading one row by pk;
    submit: POST /api/v1/cancellations, full and partial, each on a different order;
    e2e: completions per second, submitted to refunded, messages and webhooks sent;
+   returns: returns per second, created, received, inspected and refund settled;
    pages: the agent queue and a case page, logged in, at 100k open cases;
    import: `import_orders` rate.
 4. Prints one table and writes bench/results/latest.json.
@@ -40,7 +41,7 @@ from bench.common import ROOT, say
 from bench.config import Config, parse_args
 from bench.context import Bench
 from bench.machine import busy_neighbours, loadavg, machine_info, preflight
-from bench.phases import e2e, imports, limits, pages, submit
+from bench.phases import e2e, imports, limits, pages, returns, submit
 from bench.stack import start_web
 from bench.targets import pick_targets
 
@@ -84,6 +85,8 @@ def main(argv=None) -> int:
             submit.measure(bench)
         if cfg.wants("e2e"):
             e2e.measure(bench)
+        if cfg.wants("returns"):
+            returns.measure(bench)
         if cfg.wants("pages"):
             pages.measure(bench)
         bench.stack.stop("gunicorn")

@@ -8,9 +8,12 @@ class CancellationsConfig(AppConfig):
     def ready(self):
         from cancellations import messages
         from cancellations.representation import cancellation_data
-        from cancellations.services import cancellation_refund_settled
+        from cancellations.services import (
+            cancellation_refund_settled,
+            cancellation_store_credit_settled,
+        )
         from notifications.subjects import subject_register
-        from refunds.sources import refund_source_register
+        from refunds.sources import refund_source_register, store_credit_source_register
 
         subject_register(
             model="cancellations.CancellationRequest",
@@ -27,4 +30,9 @@ class CancellationsConfig(AppConfig):
             model="cancellations.CancellationRequest",
             field="cancellation",
             settled=cancellation_refund_settled,
+        )
+        store_credit_source_register(
+            model="cancellations.CancellationRequest",
+            field="cancellation",
+            settled=cancellation_store_credit_settled,
         )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cancellations.models import CancellationLine, Status
 from cancellations.quotes import quote_build
-from cancellations.services import _approve_effects, _locked
+from cancellations.services import _approve_effects, _locked, return_require_effects
 from cancellations.transitions import cancellation_transition
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode
@@ -223,7 +223,7 @@ def cancellation_escalate(*, cancellation, actor: Actor, note: str):
 
 
 def cancellation_require_return(*, cancellation, actor: Actor, note: str = ""):
-    """The goods must come back first: the request hands over to a return."""
+    """The goods must come back first: the request hands over to a return, created with it."""
     with transaction.atomic(), journal():
         cancellation, _order = _locked(cancellation)
         _check_person_may_decide(cancellation, actor)
@@ -238,6 +238,7 @@ def cancellation_require_return(*, cancellation, actor: Actor, note: str = ""):
         cancellation_transition(
             cancellation=cancellation, to=Status.RETURN_REQUIRED, actor=actor, why=explanation
         )
+        return_require_effects(cancellation, actor=actor)
     return cancellation
 
 

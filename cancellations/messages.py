@@ -5,6 +5,9 @@ from django.utils import formats, timezone
 
 from cancellations.links import confirmation_expires_at, confirmation_url
 from notifications.context import DEADLINE_FORMAT, money_text, payment_label
+from returns.messages import SAMPLE as RETURN_SAMPLE
+from returns.messages import return_variables
+from returns.models import Return
 
 # Rules whose meaning a customer can be told in plain words (SPEC §4 verification).
 REJECTION_WORDS = {
@@ -75,6 +78,16 @@ def cancellation_message_context(cancellation, *, event_type: str, language: str
         context["confirm_deadline"] = formats.date_format(
             timezone.localtime(expires), DEADLINE_FORMAT
         )
+    if event_type == "cancellation.return_required":
+        # The return the request handed over to: its label and where to follow it.
+        handed_over = (
+            Return.objects.select_related("order", "policy", "exchange_order")
+            .defer("label_pdf")
+            .filter(cancellation_id=cancellation.pk)
+            .first()
+        )
+        if handed_over is not None:
+            context["return"] = return_variables(handed_over, language)
     return context
 
 
@@ -116,6 +129,7 @@ SAMPLE = {
         ),
         "refund_timeline_text": "5-10 business days",
     },
+    **RETURN_SAMPLE,
     "confirm_url": "https://rescind.example/c/sample-token/",
     "confirm_deadline": "5 March 2026, 14:00 UTC",
 }

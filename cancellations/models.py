@@ -44,6 +44,11 @@ class Channel(models.TextChoices):
     RETAILER = "retailer", "Retailer"
 
 
+class RefundMethod(models.TextChoices):
+    ORIGINAL_PAYMENT = "original_payment", "Original payment"
+    STORE_CREDIT = "store_credit", "Store credit"
+
+
 class CancellationRequest(models.Model):
     """A request to cancel all or part of an order, and the decision on it (SPEC §4)."""
 
@@ -53,6 +58,10 @@ class CancellationRequest(models.Model):
     reason = models.CharField(max_length=24, choices=Reason.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.STOREFRONT)
     note = models.TextField(blank=True)
+    # How the money goes back (SPEC §10): to the payments, or as one store credit.
+    refund_method = models.CharField(
+        max_length=20, choices=RefundMethod.choices, default=RefundMethod.ORIGINAL_PAYMENT
+    )
     refund_total = money_field(help_text="Lines plus shipping, as decided.")
     shipping_refund = money_field()
     # The decision: which rule (or person) decided, why, under which policy version.

@@ -6,8 +6,9 @@ Add fields freely; never rename or remove one (docs/webhooks.md).
 
 from rest_framework import serializers
 
-from cancellations.models import CancellationRequest
+from cancellations.models import CancellationRequest, RefundMethod, Status
 from kernel.serializers import MoneyField, Representation, iso_datetime, money
+from returns.models import Return
 
 
 def _lines(cancellation):
@@ -28,6 +29,18 @@ def _refunds(cancellation):
     return cancellation.refunds.select_related("payment")
 
 
+def _return_id(cancellation):
+    # Only a request that required a return has one; it is read only then.
+    if cancellation.status != Status.RETURN_REQUIRED:
+        return None
+    cached = cancellation._state.fields_cache.get("return_request")
+    if cached is not None:
+        return cached.pk
+    return (
+        Return.objects.filter(cancellation_id=cancellation.pk).values_list("pk", flat=True).first()
+    )
+
+
 def cancellation_data(cancellation: CancellationRequest) -> dict:
     currency = cancellation.order.currency
     policy = cancellation.policy
@@ -38,6 +51,7 @@ def cancellation_data(cancellation: CancellationRequest) -> dict:
         "reason": cancellation.reason,
         "channel": cancellation.channel,
         "note": cancellation.note,
+        "refund_method": cancellation.refund_method,
         "lines": [
             {
                 "line": line.line.external_id,
@@ -66,6 +80,7 @@ def cancellation_data(cancellation: CancellationRequest) -> dict:
             for refund in _refunds(cancellation)
         ],
         "needs_attention": cancellation.needs_attention,
+        "return": _return_id(cancellation),
         "confirmation_expires_at": iso_datetime(cancellation.confirmation_expires_at),
         "created_at": iso_datetime(cancellation.created_at),
         "updated_at": iso_datetime(cancellation.updated_at),
@@ -104,6 +119,7 @@ class CancellationOutput(Representation):
     reason = serializers.CharField()
     channel = serializers.CharField()
     note = serializers.CharField()
+    refund_method = serializers.ChoiceField(choices=RefundMethod.choices)
     lines = CancellationLineOutput(many=True)
     refund_total = MoneyField()
     shipping_refund = MoneyField()
@@ -114,3 +130,8 @@ class CancellationOutput(Representation):
     confirmation_expires_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+CancellationOutput._declared_fields["return"] = serializers.IntegerField(
+    allow_null=True, help_text="The return a `return_required` request handed over to."
+)

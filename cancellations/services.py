@@ -7,7 +7,13 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cancellations.models import UNDECIDED, CancellationLine, CancellationRequest, Status
+from cancellations.models import (
+    UNDECIDED,
+    CancellationLine,
+    CancellationRequest,
+    RefundMethod,
+    Status,
+)
 from cancellations.quotes import Quote, quote_build
 from cancellations.rules import Context, Decision, verify
 from cancellations.selectors import cancellation_get
@@ -21,9 +27,11 @@ from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
 from orders.models import Order
 from refunds.services import refunds_create
+from refunds.store_credit.services import store_credit_create
 from retailers.assignment import case_refuse_if_held
 from retailers.business_hours import due_at as business_due_at
 from retailers.services import policy_current
+from returns.services import return_create_for_cancellation
 
 ABUSE_LOOKBACK = timedelta(days=30)
 
@@ -124,6 +132,7 @@ def cancellation_submit(
     channel: str = "storefront",
     lines: list[dict] | None = None,
     note: str = "",
+    refund_method: str = RefundMethod.ORIGINAL_PAYMENT,
     actor: Actor,
 ) -> CancellationRequest:
     """Record a request, verify it against the retailer's policy and act on the decision.
@@ -142,6 +151,7 @@ def cancellation_submit(
                 channel=channel,
                 requested=lines,
                 note=note,
+                refund_method=refund_method,
                 actor=actor,
             )
     except IntegrityError as exc:
@@ -152,7 +162,7 @@ def cancellation_submit(
         raise
 
 
-def _submit(*, retailer, external_id, reason, channel, requested, note, actor):
+def _submit(*, retailer, external_id, reason, channel, requested, note, refund_method, actor):
     order = _order_for_update(retailer=retailer, external_id=external_id)
     _refuse_if_open(order)
     now = timezone.now()
@@ -169,6 +179,7 @@ def _submit(*, retailer, external_id, reason, channel, requested, note, actor):
         reason=reason,
         channel=channel,
         note=note,
+        refund_method=refund_method,
         refund_total=plan.quote.total,
         shipping_refund=plan.quote.shipping,
         policy=plan.policy,
@@ -239,6 +250,14 @@ def _decide(cancellation, decision: Decision, quote: Quote, *, now) -> None:
     )
     if decision.outcome == Status.APPROVED:
         _approve_effects(cancellation, quote, actor=Actor.rule(decision.rule))
+    elif decision.outcome == Status.RETURN_REQUIRED:
+        return_require_effects(cancellation, actor=Actor.rule(decision.rule))
+
+
+def return_require_effects(cancellation, *, actor: Actor) -> None:
+    """The request hands over to a return, created in the same transaction (SPEC §4)."""
+    created = return_create_for_cancellation(cancellation=cancellation, actor=actor)
+    cancellation.return_request = created
 
 
 def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
@@ -270,10 +289,16 @@ def _approve_effects(cancellation, quote: Quote, *, actor: Actor) -> None:
         cancellation.refund_total = quote.total
         cancellation.shipping_refund = quote.shipping
         cancellation.save(update_fields=["refund_total", "shipping_refund", "updated_at"])
-    refunds = refunds_create(source=cancellation, allocations=quote.allocations, actor=actor)
+    refunds, credit = [], None
+    if cancellation.refund_method == RefundMethod.STORE_CREDIT and quote.total > 0:
+        # No payment gets this money back: the customer gets a code instead (no bonus:
+        # that is for returns only, SPEC §10).
+        credit = store_credit_create(source=cancellation, amount=quote.total, actor=actor)
+    elif cancellation.refund_method != RefundMethod.STORE_CREDIT:
+        refunds = refunds_create(source=cancellation, allocations=quote.allocations, actor=actor)
     if "refunds" in getattr(cancellation, "_prefetched_objects_cache", {}):
         cancellation._prefetched_objects_cache["refunds"] = refunds
-    if not refunds:
+    if not refunds and credit is None:
         cancellation_transition(
             cancellation=cancellation,
             to=Status.COMPLETED,
@@ -415,6 +440,44 @@ def cancellation_refund_settled(*, refund, actor: Actor) -> None:
         cancellation.attention_reason = (
             f"Refund of {format_amount(refund.amount, currency)} to {refund.payment.method} "
             f"failed ({refund.failure_code or 'error'})."
+        )
+        cancellation.sla_due_at = timezone.now()
+        cancellation.save()
+        order_event_record(
+            order=cancellation.order,
+            kind=EventKind.CANCELLATION_NEEDS_ATTENTION,
+            message=cancellation.attention_reason + " Back in the queue for a person.",
+            actor=actor,
+            subject=cancellation,
+        )
+
+
+def cancellation_store_credit_settled(*, store_credit, actor: Actor) -> None:
+    """Told in the transaction that changed the request's store credit (refunds.sources):
+    issued, the request is completed; failed for good, it goes back to the queue."""
+    cancellation = cancellation_get(
+        pk=store_credit.cancellation_id, retailer_ids=[store_credit.retailer_id], for_update=True
+    )
+    if cancellation.status != Status.APPROVED:
+        return
+    currency = cancellation.order.currency
+    if store_credit.status == "issued":
+        cancellation.needs_attention = False
+        cancellation.attention_reason = ""
+        cancellation_transition(
+            cancellation=cancellation,
+            to=Status.COMPLETED,
+            actor=actor,
+            why=(
+                f"Store credit of {format_amount(store_credit.amount, currency)} {currency} "
+                f"issued (code {store_credit.code})."
+            ),
+        )
+    elif store_credit.status == "failed" and not cancellation.needs_attention:
+        cancellation.needs_attention = True
+        cancellation.attention_reason = (
+            f"Store credit of {format_amount(store_credit.amount, currency)} failed "
+            f"({store_credit.failure_code or 'error'})."
         )
         cancellation.sla_due_at = timezone.now()
         cancellation.save()

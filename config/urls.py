@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("cancellations.api.urls")),
+    path("", include("returns.api.urls")),
     path("", include("refunds.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("retailers.api.urls")),

@@ -29,6 +29,7 @@ STAFF = [
     ("agent2", "agent", ["acme"]),
     ("supervisor", "supervisor", []),
     ("manager", "retailer_manager", ["acme"]),
+    ("warehouse", "warehouse", ["acme", "nihon"]),
 ]
 CATALOGUE = {
     "USD": [
@@ -67,7 +68,7 @@ FIRST = [
 LAST = ["Silva", "Okafor", "Martin", "Patel", "Sato", "Haddad", "Kim", "Tanaka", "Rossi", "Berg"]
 
 # Each domain's story, as a dotted path to a callable (retailers, rng, out) -> None.
-DEMO_STEPS = ["demo.cancellations.seed_cancellations"]
+DEMO_STEPS = ["demo.cancellations.seed_cancellations", "demo.returns.seed_returns"]
 
 
 def progress(items, *, out, label: str, total: int | None = None):

@@ -22,6 +22,13 @@ _EFFECT = {
     Kind.RESTOCK: (1, 0),
     Kind.WRITE_OFF: (-1, 0),
 }
+# Units coming back from a customer were taken off on_hand when they shipped: a
+# resellable one goes back on hand, a damaged one is written off as it arrives and
+# never re-enters on_hand (its `write_off` row records it, moving nothing).
+_RETURNED_EFFECT = {
+    Kind.RESTOCK: (1, 0),
+    Kind.WRITE_OFF: (0, 0),
+}
 
 
 def warehouse_get_or_create(*, retailer, code: str) -> Warehouse:
@@ -64,12 +71,17 @@ def stock_move(
     order=None,
     source=None,
     idempotency_key: str | None = None,
+    returned: bool = False,
 ) -> StockMovement | None:
     """Move `quantity` units; returns None when this key already moved stock.
 
     For `adjust`, `quantity` is the signed change of on_hand; every other kind moves a
-    positive number of units in the direction its kind says.
+    positive number of units in the direction its kind says. `returned` is for units a
+    customer sent back (`restock` or `write_off` only): a returned unit written off was
+    never back on hand, so its row leaves on_hand unchanged.
     """
+    if returned and kind not in _RETURNED_EFFECT:
+        raise ValueError(f"A returned unit is restocked or written off, not {kind}.")
     if quantity == 0:
         return None
     if kind != Kind.ADJUST and quantity < 0:
@@ -83,7 +95,8 @@ def stock_move(
         if kind == Kind.ADJUST:
             on_hand_delta, reserved_delta = quantity, 0
         else:
-            per_unit_on_hand, per_unit_reserved = _EFFECT[Kind(kind)]
+            effects = _RETURNED_EFFECT if returned else _EFFECT
+            per_unit_on_hand, per_unit_reserved = effects[Kind(kind)]
             on_hand_delta, reserved_delta = (
                 per_unit_on_hand * quantity,
                 per_unit_reserved * quantity,

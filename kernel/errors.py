@@ -30,6 +30,12 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     URI_TOO_LONG = "uri_too_long"
     LINE_HAS_CANCELLATIONS = "line_has_cancellations"
+    # returns (SPEC §8)
+    NOT_SHIPPED = "not_shipped"
+    OUTSIDE_RETURN_WINDOW = "outside_return_window"
+    NOT_RETURNABLE = "not_returnable"
+    OUT_OF_STOCK = "out_of_stock"
+    EXCHANGES_NOT_ALLOWED = "exchanges_not_allowed"
 
 
 HTTP_STATUS = {
@@ -55,6 +61,11 @@ HTTP_STATUS = {
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.URI_TOO_LONG: 414,
     ErrorCode.LINE_HAS_CANCELLATIONS: 409,
+    ErrorCode.NOT_SHIPPED: 422,
+    ErrorCode.OUTSIDE_RETURN_WINDOW: 422,
+    ErrorCode.NOT_RETURNABLE: 422,
+    ErrorCode.OUT_OF_STOCK: 422,
+    ErrorCode.EXCHANGES_NOT_ALLOWED: 422,
 }
 
 

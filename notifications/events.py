@@ -16,6 +16,18 @@ EVENT_TYPES = (
     "cancellation.agent_message",
     "refund.succeeded",
     "refund.failed",
+    "return.created",
+    "return.authorised",
+    "return.declined",
+    "return.in_transit",
+    "return.received",
+    "return.inspected",
+    "return.closed",
+    "return.expired",
+    "return.cancelled",
+    "return.exchange_created",
+    "store_credit.issued",
+    "store_credit.failed",
     "inventory.adjusted",
 )
 
@@ -39,6 +51,14 @@ CUSTOMER_MESSAGES = {
     "cancellation.withdrawn": CustomerMessage("withdrawn", essential=False),
     "refund.succeeded": CustomerMessage("refund issued", essential=True),
     "refund.failed": CustomerMessage("refund failed", essential=True),
+    # The goods shipped: how to send them back (a return was created with the request).
+    "cancellation.return_required": CustomerMessage("return needed", essential=True),
+    # Returns (SPEC §8): the label, a decline, the parcel's arrival, the money.
+    "return.authorised": CustomerMessage("return label", essential=True),
+    "return.declined": CustomerMessage("return declined", essential=False),
+    "return.received": CustomerMessage("return received", essential=False),
+    "return.closed": CustomerMessage("return closed", essential=True),
+    "store_credit.issued": CustomerMessage("store credit issued", essential=True),
     # An agent writing about the customer's case: personal, so never filtered out.
     "cancellation.agent_message": CustomerMessage("message from the team", essential=True),
 }
@@ -52,6 +72,7 @@ TEMPLATE_EVENTS = (*CUSTOMER_MESSAGES, ENDPOINT_DISABLED)
 # Messages that make a not-yet-sent "received" message for the same request redundant.
 SUPERSEDES_RECEIVED = (
     "cancellation.awaiting_customer",
+    "cancellation.return_required",
     "cancellation.approved",
     "cancellation.rejected",
     "cancellation.withdrawn",

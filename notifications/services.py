@@ -36,7 +36,9 @@ from retailers.models import WebhookEndpoint
 MAX_ENDPOINTS_PER_RETAILER = 16
 
 
-def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=None) -> None:
+def event_emit(
+    *, retailer, event_type: str, data: dict, order=None, subject=None, tell_customer=True
+) -> None:
     """Record that `event_type` happened, inside the caller's transaction.
 
     Writes the outbox rows for it: one webhook delivery per active endpoint of the
@@ -49,7 +51,8 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
     cancellation.approved, cancellation.rejected, cancellation.escalated,
     cancellation.in_review, cancellation.return_required, cancellation.withdrawn,
     cancellation.completed, refund.succeeded, refund.failed, inventory.adjusted.
-    `subject` is the CancellationRequest, Refund or StockLevel the event is about.
+    `subject` is the object the event is about (a registered subject). `tell_customer`
+    False sends the webhooks only: another message of the same change says it all.
     """
     if order is None:
         order = _order_of(subject)
@@ -75,6 +78,8 @@ def event_emit(*, retailer, event_type: str, data: dict, order=None, subject=Non
                     next_attempt_at=now,
                 ),
             )
+    if not tell_customer:
+        return
     notification = _customer_message(
         retailer=retailer,
         event_type=event_type,

@@ -16,8 +16,10 @@ from inventory.selectors import stock_level_drifts
 from kernel.money import format_amount
 from orders.models import Payment
 from orders.selectors import line_reservation_drifts
-from refunds.models import Refund, SandboxGatewayCall
+from refunds.models import Refund, SandboxGatewayCall, SandboxStoreCreditCall, StoreCredit
 from retailers.models import Retailer
+from returns.models import Return
+from returns.models import Status as ReturnStatus
 
 # Approved requests and pending refunds get this long before they count as stuck: the
 # workers may still be on them (a retry's backoff is measured from its due time).
@@ -156,8 +158,12 @@ def approved_requests_settled(*, now=None, grace=DEFAULT_GRACE) -> list[Violatio
                 filter=Q(refunds__status=Refund.Status.PENDING)
                 & Q(refunds__next_attempt_at__lt=cutoff),
             ),
+            # A request refunded as store credit (SPEC §10) waits for its credit instead.
+            credits_pending=Count(
+                "store_credits", filter=Q(store_credits__status=StoreCredit.Status.PENDING)
+            ),
         )
-        .filter(Q(pending=0) | Q(overdue__gt=0))
+        .filter(Q(pending=0, credits_pending=0) | Q(overdue__gt=0))
         .select_related("order")
     )
     return [
@@ -174,11 +180,83 @@ def approved_requests_settled(*, now=None, grace=DEFAULT_GRACE) -> list[Violatio
     ]
 
 
+def store_credit_issues(*, now=None, grace=DEFAULT_GRACE) -> list[Violation]:
+    """Sandbox-issuer store credit: an issued one was issued exactly once, a failed one
+    never, a pending one not (beyond the grace: issued but never recorded)."""
+    now = now or timezone.now()
+    issued = Coalesce(
+        Subquery(
+            SandboxStoreCreditCall.objects.filter(
+                idempotency_key=OuterRef("idempotency_key"), issued=True
+            )
+            .order_by()
+            .values("idempotency_key")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        Value(0),
+    )
+    rows = (
+        StoreCredit.objects.filter(retailer__store_credit_issuer="sandbox")
+        .annotate(issued=issued)
+        .filter(
+            Q(status=StoreCredit.Status.ISSUED) & ~Q(issued=1)
+            | Q(status=StoreCredit.Status.FAILED, issued__gt=0)
+            | Q(status=StoreCredit.Status.PENDING, issued__gt=0, updated_at__lt=now - grace)
+            | Q(issued__gt=1)
+        )
+        .select_related("order")
+    )
+    return [
+        Violation(
+            "store_credit_issues",
+            f"store credit {credit.pk} ({credit.status}) of order {credit.order.external_id}",
+            f"{credit.issued} issue(s) at the issuer",
+        )
+        for credit in rows
+    ]
+
+
+def inspected_returns_settled(*, now=None, grace=DEFAULT_GRACE) -> list[Violation]:
+    """Every inspected return closes, or is flagged `needs_attention` for a person: one
+    still inspected and unflagged past the grace with nothing of it pending is stuck."""
+    now = now or timezone.now()
+    rows = (
+        Return.objects.filter(
+            status=ReturnStatus.INSPECTED,
+            needs_attention=False,
+            inspected_at__lt=now - grace,
+        )
+        .annotate(
+            pending=Count(
+                "refunds",
+                filter=Q(refunds__status__in=[Refund.Status.PENDING, Refund.Status.HELD]),
+            ),
+            credits_pending=Count(
+                "store_credits", filter=Q(store_credits__status=StoreCredit.Status.PENDING)
+            ),
+        )
+        .filter(pending=0, credits_pending=0)
+        .select_related("order")
+        .defer("label_pdf")
+    )
+    return [
+        Violation(
+            "inspected_not_settled",
+            f"return {found.pk} of order {found.order.external_id}",
+            "inspected with nothing pending but not closed",
+        )
+        for found in rows
+    ]
+
+
 CHECKS = {
     "payments": payments_overrefunded,
     "refund_movements": refund_movements,
     "stock": stock_matches_ledger,
     "approved_requests": approved_requests_settled,
+    "store_credit_issues": store_credit_issues,
+    "inspected_returns": inspected_returns_settled,
 }
 
 
@@ -189,4 +267,6 @@ def invariants_check(*, grace=DEFAULT_GRACE, now=None) -> list[Violation]:
         *refund_movements(now=now, grace=grace),
         *stock_matches_ledger(),
         *approved_requests_settled(now=now, grace=grace),
+        *store_credit_issues(now=now, grace=grace),
+        *inspected_returns_settled(now=now, grace=grace),
     ]

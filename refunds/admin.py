@@ -12,8 +12,9 @@ from django.template.response import TemplateResponse
 from kernel.actors import Actor
 from kernel.errors import DomainError
 from kernel.money import format_amount
-from refunds.models import Refund, SandboxGatewayCall
+from refunds.models import Refund, SandboxGatewayCall, SandboxStoreCreditCall, StoreCredit
 from refunds.services import refund_record_manual, refund_retry
+from refunds.store_credit.services import store_credit_retry
 
 
 def _is_supervisor(user) -> bool:
@@ -74,6 +75,7 @@ class RefundAdmin(SupervisorReadOnlyAdmin):
     fields = (
         "retailer",
         "cancellation",
+        "return_request",
         "payment",
         "amount",
         "currency",
@@ -175,3 +177,61 @@ class SandboxGatewayCallAdmin(SupervisorReadOnlyAdmin):
     )
     list_filter = ("outcome", "money_moved")
     search_fields = ("idempotency_key", "payment_reference", "reference")
+
+
+@admin.register(StoreCredit)
+class StoreCreditAdmin(SupervisorReadOnlyAdmin):
+    """Store credits (SPEC §10): read-only; a failed one is retried through the service."""
+
+    list_display = (
+        "id",
+        "order",
+        "retailer",
+        "customer",
+        "amount_label",
+        "status",
+        "code",
+        "attempts",
+        "failure_code",
+        "created_at",
+    )
+    list_filter = ("status", "retailer", "failure_code")
+    search_fields = ("order__external_id", "customer__external_id", "code", "idempotency_key")
+    list_select_related = ("retailer", "order", "customer")
+    date_hierarchy = "created_at"
+    actions = ["retry_store_credits"]
+    readonly_fields = [f.name for f in StoreCredit._meta.fields]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_label(self, credit):
+        return f"{format_amount(credit.amount, credit.currency)} {credit.currency}"
+
+    @admin.action(description="Retry selected failed store credits")
+    def retry_store_credits(self, request, queryset):
+        actor = Actor.for_user(request.user)
+        retried = 0
+        for credit in queryset.order_by("id"):
+            try:
+                store_credit_retry(store_credit=credit, actor=actor)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"Store credit {credit.pk}: {exc.detail}", messages.ERROR
+                )
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, f"{retried} store credit(s) sent again.", messages.SUCCESS)
+
+
+@admin.register(SandboxStoreCreditCall)
+class SandboxStoreCreditCallAdmin(SupervisorReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "idempotency_key",
+        "customer_reference",
+        "amount",
+        "outcome",
+        "code",
+    )
+    list_filter = ("outcome", "issued")
+    search_fields = ("idempotency_key", "customer_reference", "code")

@@ -11,7 +11,10 @@ class RefundsConfig(AppConfig):
         from refunds import messages
         from refunds.representation import refund_data
         from refunds.services import REFUND_WORK
-        from refunds.tasks import refunds_execute_now
+        from refunds.store_credit import messages as credit_messages
+        from refunds.store_credit.representation import store_credit_data
+        from refunds.store_credit.services import STORE_CREDIT_WORK
+        from refunds.tasks import refunds_execute_now, store_credits_issue_now
 
         subject_register(
             model="refunds.Refund",
@@ -22,5 +25,16 @@ class RefundsConfig(AppConfig):
             events="refund.",
         )
 
-        # Refunds a transaction creates run in the task that sends its messages.
+        subject_register(
+            model="refunds.StoreCredit",
+            data=store_credit_data,
+            context=credit_messages.store_credit_message_context,
+            related=("customer",),
+            sample=credit_messages.SAMPLE,
+            events="store_credit.",
+        )
+
+        # Refunds (and store credit) a transaction creates run in the task that sends
+        # its messages.
         outbox_work_register(REFUND_WORK, refunds_execute_now)
+        outbox_work_register(STORE_CREDIT_WORK, store_credits_issue_now)

@@ -13,7 +13,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kernel.money import ZERO, pro_rata
+from kernel.money import ZERO, pro_rata, quantize
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,36 @@ def line_refund(line, quantity: int, currency: str) -> Decimal:
         raise ValueError(f"cannot cancel {quantity} of {active} active unit(s)")
     remaining_total = line.total - line.refunded_amount
     return pro_rata(remaining_total, quantity, active, currency)
+
+
+def return_line_refund(line, quantity: int, refundable_units: int, currency: str) -> Decimal:
+    """What taking back `quantity` of the line's `refundable_units` refunds (SPEC §8).
+
+    §3's rule on what remains refundable of the line: `refundable_units` are the line's
+    units neither cancelled nor already refunded by a return, and what remains of the
+    line's total is its total less what was already given back for it. So returning a
+    line in steps, or cancelling part and returning the rest, adds up to its total.
+    """
+    if quantity < 0 or quantity > refundable_units:
+        raise ValueError(f"cannot take back {quantity} of {refundable_units} refundable unit(s)")
+    if quantity == 0:
+        return ZERO
+    return pro_rata(line.total - line.refunded_amount, quantity, refundable_units, currency)
+
+
+def percent_of(amount: Decimal, percent: Decimal, currency: str) -> Decimal:
+    """round_half_up(percent / 100 x amount) in the currency's minor unit."""
+    return quantize(amount * percent / 100, currency)
+
+
+def net_of_fees(amount: Decimal, *fees: Decimal) -> Decimal:
+    """What is owed after fees: never below zero."""
+    return max(ZERO, amount - sum(fees, start=ZERO))
+
+
+def with_bonus(amount: Decimal, percent: Decimal, currency: str) -> Decimal:
+    """A store credit's value: round_half_up(amount x (1 + percent / 100))."""
+    return quantize(amount * (1 + percent / 100), currency)
 
 
 def shipping_refund(order, lines_after_cancel_active: int, refund_shipping: bool) -> Decimal:

@@ -13,6 +13,7 @@ def refund_data(refund: Refund) -> dict:
     return {
         "id": refund.pk,
         "cancellation": refund.cancellation_id,
+        "return": refund.return_request_id,
         "order": refund.payment.order.external_id,
         "payment": refund.payment.external_id,
         "amount": money(refund.amount, refund.currency),
@@ -33,6 +34,7 @@ class RefundOutput(Representation):
 
     id = serializers.IntegerField()
     cancellation = serializers.IntegerField(allow_null=True, help_text="The request it is for.")
+    # `return` is a Python keyword: declared below.
     order = serializers.CharField(help_text="The order's external id.")
     payment = serializers.CharField(help_text="The payment's external id.")
     amount = MoneyField()
@@ -46,3 +48,8 @@ class RefundOutput(Representation):
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+RefundOutput._declared_fields["return"] = serializers.IntegerField(
+    allow_null=True, help_text="The return it is for."
+)

@@ -21,3 +21,24 @@ def refund_get(*, retailer, refund_id) -> Refund:
     if refund is None:
         raise NotFound("No such refund for this retailer.")
     return refund
+
+
+def store_credits_for_retailer(*, retailer):
+    from refunds.models import StoreCredit
+
+    return (
+        StoreCredit.objects.filter(retailer=retailer)
+        .select_related("customer")
+        .order_by("created_at", "id")
+    )
+
+
+def store_credit_get(*, retailer, store_credit_id):
+    credit = None
+    if str(store_credit_id).isdigit():
+        credit = (
+            store_credits_for_retailer(retailer=retailer).filter(pk=int(store_credit_id)).first()
+        )
+    if credit is None:
+        raise NotFound("No such store credit for this retailer.")
+    return credit

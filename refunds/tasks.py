@@ -96,3 +96,58 @@ def refunds_sweep(*, now=None) -> int:
 def sweep_pending_refunds() -> int:
     """Re-send pending refunds that should have run and were not sent lately (beat)."""
     return refunds_sweep()
+
+
+# --- store credit: issued like refunds are executed -------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
+def store_credit_issue(self, store_credit_id: int) -> None:
+    """Make one issuer attempt for the store credit; retry when the service says so."""
+    from refunds.store_credit.services import store_credit_execute
+
+    with inline():
+        retry_in = store_credit_execute(store_credit_id=store_credit_id)
+    if retry_in is None:
+        return
+    try:
+        raise self.retry(countdown=retry_in)
+    except self.MaxRetriesExceededError:
+        logger.warning("store credit %s: out of task retries; left to the sweep", store_credit_id)
+
+
+def store_credits_issue_now(store_credit_ids) -> None:
+    """Issue the credits one transaction created, from the task that sent its messages."""
+    from refunds.store_credit.services import store_credit_execute
+
+    for credit_id in store_credit_ids:
+        try:
+            with inline():
+                retry_in = store_credit_execute(store_credit_id=credit_id)
+        except Exception:
+            logger.exception("store credit %s: attempt failed; left to the sweep", credit_id)
+            continue
+        if retry_in is not None:
+            try:
+                store_credit_issue.apply_async((credit_id,), countdown=retry_in)
+            except Exception:
+                logger.warning("store credit %s: retry not enqueued; left to the sweep", credit_id)
+
+
+def store_credits_sweep(*, now=None) -> int:
+    """Hand pending store credits that should have been issued by now to workers again."""
+    from refunds.store_credit.services import store_credits_due_again
+
+    ids = store_credits_due_again(now=now)
+    for credit_id in ids:
+        try:
+            store_credit_issue.delay(credit_id)
+        except Exception:
+            logger.warning("could not hand store credit %s to a worker", credit_id, exc_info=True)
+    return len(ids)
+
+
+@shared_task(ignore_result=True)
+def sweep_pending_store_credits() -> int:
+    """Re-send pending store credits that should have been issued (beat)."""
+    return store_credits_sweep()

@@ -28,7 +28,20 @@ class Retailer(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, default="USD")
+
+    class Carrier(models.TextChoices):
+        SANDBOX = "sandbox", "Sandbox (labels that ship nothing)"
+
+    class StoreCreditIssuer(models.TextChoices):
+        SANDBOX = "sandbox", "Sandbox (codes worth nothing)"
+
     gateway = models.CharField(max_length=32, choices=Gateway.choices, default=Gateway.SANDBOX)
+    # Returns buy labels from this carrier's adapter (returns.carriers).
+    carrier = models.CharField(max_length=32, choices=Carrier.choices, default=Carrier.SANDBOX)
+    # Store credit is issued through this adapter (refunds.store_credit.issuers).
+    store_credit_issuer = models.CharField(
+        max_length=32, choices=StoreCreditIssuer.choices, default=StoreCreditIssuer.SANDBOX
+    )
     default_warehouse = models.CharField(max_length=64, default="main")
     # Its days, business hours and report periods are counted in this zone (SPEC §11, §13).
     timezone = models.CharField(
@@ -49,7 +62,7 @@ class Policy(models.Model):
 
     Editing a policy creates the next version; every decision keeps the version it
     applied, so a past decision can always be explained with the rules of its day.
-    The field names and defaults are the contract of SPEC §4.
+    The field names and defaults are the contract of SPEC §4 and §8.
     """
 
     retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="policies")
@@ -70,6 +83,21 @@ class Policy(models.Model):
     sla_hours = models.PositiveIntegerField(
         default=4, help_text="An agent should decide a case within this many hours."
     )
+    # Returns (SPEC §8), disputes (§9) and the warehouse hold (§12).
+    return_ship_by_days = models.PositiveIntegerField(default=14)
+    auto_authorise_returns = models.BooleanField(default=True)
+    restocking_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    return_label_fee = models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=Decimal("0.00")
+    )
+    store_credit_bonus_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    exchanges_allowed = models.BooleanField(default=True)
+    dispute_response_hours = models.PositiveIntegerField(default=72)
+    warehouse_response_hours = models.PositiveIntegerField(default=4)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=200, blank=True)
 
@@ -84,6 +112,14 @@ class Policy(models.Model):
         "refund_shipping_on_full_cancel",
         "customer_confirmation_hours",
         "refund_timeline_text",
+        "return_ship_by_days",
+        "auto_authorise_returns",
+        "restocking_fee_percent",
+        "return_label_fee",
+        "store_credit_bonus_percent",
+        "exchanges_allowed",
+        "dispute_response_hours",
+        "warehouse_response_hours",
     )
     EDITABLE_FIELDS = (*CONTRACT_FIELDS, "sla_hours")
 
@@ -141,6 +177,8 @@ class StaffMember(models.Model):
         AGENT = "agent", "Agent"
         SUPERVISOR = "supervisor", "Supervisor"
         RETAILER_MANAGER = "retailer_manager", "Retailer manager"
+        # Receives and inspects returns, and nothing else (SPEC §7).
+        WAREHOUSE = "warehouse", "Warehouse clerk"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_member"

@@ -56,6 +56,7 @@ ROLE_GROUPS = {
     StaffMember.Role.AGENT: "Agents",
     StaffMember.Role.SUPERVISOR: "Supervisors",
     StaffMember.Role.RETAILER_MANAGER: "Retailer managers",
+    StaffMember.Role.WAREHOUSE: "Warehouse clerks",
 }
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from cancellations.models import Channel, Reason
+from cancellations.models import Channel, Reason, RefundMethod
 from cancellations.representation import (
     CancellationLineOutput,
     CancellationOutput,
@@ -24,6 +24,9 @@ class CancellationInput(StrictSerializer):
         many=True, required=False, allow_empty=False, help_text="Absent: everything still active."
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    refund_method = serializers.ChoiceField(
+        choices=RefundMethod.choices, default=RefundMethod.ORIGINAL_PAYMENT
+    )
 
     def validate_lines(self, lines):
         ids = [item["line"] for item in lines]
@@ -53,10 +56,11 @@ class PreviewOutput(serializers.Serializer):
     refund_total = serializers.CharField()
     shipping_refund = serializers.CharField()
     currency = serializers.CharField()
-    refunds = PaymentSplitOutput(many=True)
+    refunds = PaymentSplitOutput(many=True, help_text="Empty for `store_credit`.")
+    refund_method = serializers.CharField()
 
 
-def preview_data(plan) -> dict:
+def preview_data(plan, *, store_credit: bool = False) -> dict:
     order = plan.quote.order
     currency = order.currency
     return {
@@ -85,6 +89,7 @@ def preview_data(plan) -> dict:
                 "method": a.payment.method,
                 "amount": money(a.amount, currency),
             }
-            for a in plan.quote.allocations
+            for a in (plan.quote.allocations if not store_credit else [])
         ],
+        "refund_method": "store_credit" if store_credit else "original_payment",
     }

@@ -111,7 +111,7 @@ class CancellationPreviewApi(APIView):
             lines=data.get("lines"),
             channel=data["channel"],
         )
-        return Response(preview_data(plan))
+        return Response(preview_data(plan, store_credit=data["refund_method"] == "store_credit"))
 
 
 class CancellationDetailApi(APIView):

@@ -236,7 +236,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CancellationReasonEnum": "cancellations.models.Reason",
+        "ReturnReasonEnum": "returns.models.Reason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kernel.schema.problem_media_type_hook",
@@ -284,6 +287,14 @@ CELERY_BEAT_SCHEDULE = {
     "refunds-sweep-pending": {
         "task": "refunds.tasks.sweep_pending_refunds",
         "schedule": timedelta(minutes=1),
+    },
+    "refunds-sweep-store-credits": {
+        "task": "refunds.tasks.sweep_pending_store_credits",
+        "schedule": timedelta(minutes=1),
+    },
+    "returns-expire": {
+        "task": "returns.tasks.expire_returns",
+        "schedule": timedelta(minutes=15),
     },
     "notifications-sweep-pending": {
         "task": "notifications.tasks.sweep_pending_messages",

@@ -35,6 +35,7 @@ def test_list_shows_each_refund_with_the_contract_fields(api, approve):
     assert body["results"][0] == {
         "id": first.pk,
         "cancellation": cancellation.pk,
+        "return": None,
         # The webhook's field, now that the API and webhooks share one shape.
         "order": "ord-1",
         "payment": "gift",

@@ -73,3 +73,25 @@ def test_a_supervisor_can_use_admin_out_of_the_box(client):
 
     assert client.get("/admin/retailers/policy/").status_code == 200
     assert client.get("/admin/orders/order/").status_code == 200
+
+
+def test_create_staff_makes_a_warehouse_clerk_for_the_retailers_named(retailer):
+    out = StringIO()
+    call_command(
+        "create_staff",
+        "wendy",
+        "--role",
+        "warehouse",
+        "--password",
+        "x-pass-123",
+        "--retailer",
+        "acme",
+        stdout=out,
+    )
+
+    member = StaffMember.objects.get(user__username="wendy")
+    assert member.role == "warehouse"
+    assert list(member.retailers.values_list("slug", flat=True)) == ["acme"]
+    assert not member.user.is_staff  # no admin: receiving and inspecting only
+    assert list(member.user.groups.values_list("name", flat=True)) == ["Warehouse clerks"]
+    assert "wendy is a warehouse serving acme." in out.getvalue()

@@ -21,6 +21,14 @@ def test_a_new_retailer_has_the_default_policy(api):
         "refund_shipping_on_full_cancel": True,
         "customer_confirmation_hours": 48,
         "refund_timeline_text": "5-10 business days",
+        "return_ship_by_days": 14,
+        "auto_authorise_returns": True,
+        "restocking_fee_percent": "0.00",
+        "return_label_fee": "0.00",
+        "store_credit_bonus_percent": "0.00",
+        "exchanges_allowed": True,
+        "dispute_response_hours": 72,
+        "warehouse_response_hours": 4,
     }
 
 

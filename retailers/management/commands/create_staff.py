@@ -5,7 +5,7 @@ from retailers.services import staff_create
 
 
 class Command(BaseCommand):
-    help = "Create or update a BPO user: agent, supervisor or retailer manager."
+    help = "Create or update a BPO user: agent, supervisor, retailer manager or warehouse clerk."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
