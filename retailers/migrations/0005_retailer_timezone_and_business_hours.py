@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('retailers', '0003_idempotency_key_owner'),
+        ('retailers', '0004_returns_policy_carrier_and_warehouse_role'),
     ]
 
     operations = [
