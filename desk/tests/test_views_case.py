@@ -155,6 +155,22 @@ def test_a_retailer_manager_reads_the_case_but_cannot_act(open_case, manager_cli
     assert case.status == Status.IN_REVIEW
 
 
+@pytest.mark.parametrize("action", ["approve", "reject", "note", "claim", "contact"])
+def test_a_manager_is_told_404_for_another_retailers_case_before_any_role_check(
+    open_case, manager_client, other_retailer, action
+):
+    # SPEC §1: another retailer's object is 404, never 403, for every kind of person.
+    theirs = open_case("ord-9", retailer=other_retailer)
+    mine = open_case("ord-1")
+
+    foreign = manager_client.post(url(theirs, action), {"qty_l1": "3", "text": "x"})
+    own = manager_client.post(url(mine, action), {"qty_l1": "3", "text": "x"})
+
+    assert (foreign.status_code, own.status_code) == (404, 403)
+    theirs.refresh_from_db()
+    assert theirs.status == Status.IN_REVIEW
+
+
 def test_forms_are_csrf_protected(open_case, agent_client):
     case = open_case()
     client = Client(enforce_csrf_checks=True)
