@@ -12,7 +12,9 @@ class CancellationsConfig(AppConfig):
             cancellation_refund_settled,
             cancellation_store_credit_settled,
         )
+        from cancellations.warehouse import warehouse_answered_by_adapter
         from notifications.subjects import subject_register
+        from orders.fulfillment.services import fulfillment_answer_register
         from refunds.sources import refund_source_register, store_credit_source_register
 
         subject_register(
@@ -31,6 +33,8 @@ class CancellationsConfig(AppConfig):
             field="cancellation",
             settled=cancellation_refund_settled,
         )
+        # A warehouse that answers a stop request at once decides the request waiting on it.
+        fulfillment_answer_register(warehouse_answered_by_adapter)
         store_credit_source_register(
             model="cancellations.CancellationRequest",
             field="cancellation",

@@ -107,6 +107,13 @@ def cancellation_approve(
                 subject=cancellation,
             )
         explanation = note or f"Approved by {actor.label}."
+        if order.at_warehouse:
+            from cancellations.warehouse import cancellation_hold_for_warehouse
+
+            cancellation_hold_for_warehouse(
+                cancellation, quote, actor=actor, explanation=explanation, policy=policy
+            )
+            return cancellation
         _record_decision(
             cancellation,
             outcome=Status.APPROVED,

@@ -15,12 +15,20 @@ class Status(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     RETURN_REQUIRED = "return_required", "Return required"
     REJECTED = "rejected", "Rejected"
+    # The warehouse is picking the order: it is asked to stop first (SPEC §12).
+    AWAITING_WAREHOUSE = "awaiting_warehouse", "Awaiting warehouse"
     WITHDRAWN = "withdrawn", "Withdrawn"
     COMPLETED = "completed", "Completed"
 
 
 # Requests not yet decided: an order has at most one of these at a time.
-UNDECIDED = (Status.RECEIVED, Status.AWAITING_CUSTOMER, Status.IN_REVIEW, Status.ESCALATED)
+UNDECIDED = (
+    Status.RECEIVED,
+    Status.AWAITING_CUSTOMER,
+    Status.IN_REVIEW,
+    Status.ESCALATED,
+    Status.AWAITING_WAREHOUSE,
+)
 FINAL = (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN, Status.RETURN_REQUIRED)
 
 
@@ -74,6 +82,9 @@ class CancellationRequest(models.Model):
     attention_reason = models.CharField(max_length=200, blank=True)
     confirmation_expires_at = models.DateTimeField(null=True, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
+    # Awaiting the warehouse: when its answer is due (policy `warehouse_response_hours`);
+    # with no answer by then the request goes to an agent.
+    warehouse_due_at = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -104,6 +115,12 @@ class CancellationRequest(models.Model):
                 fields=["confirmation_expires_at"],
                 condition=Q(status="awaiting_customer"),
                 name="cancel_awaiting_expiry",
+            ),
+            # The warehouse's answers in due order: the desk's kind and the no-answer sweep.
+            models.Index(
+                fields=["warehouse_due_at", "id"],
+                condition=Q(status="awaiting_warehouse"),
+                name="cancel_awaiting_warehouse",
             ),
             # The agent queue: open cases in due order, covering every column its filters,
             # tab counts and the overview read, so none of them scans decided history or

@@ -82,6 +82,7 @@ def cancellation_data(cancellation: CancellationRequest) -> dict:
         "needs_attention": cancellation.needs_attention,
         "return": _return_id(cancellation),
         "confirmation_expires_at": iso_datetime(cancellation.confirmation_expires_at),
+        "warehouse_respond_by": iso_datetime(cancellation.warehouse_due_at),
         "created_at": iso_datetime(cancellation.created_at),
         "updated_at": iso_datetime(cancellation.updated_at),
     }
@@ -128,6 +129,9 @@ class CancellationOutput(Representation):
     refunds = RefundSummaryOutput(many=True)
     needs_attention = serializers.BooleanField()
     confirmation_expires_at = serializers.DateTimeField(allow_null=True)
+    warehouse_respond_by = serializers.DateTimeField(
+        allow_null=True, help_text="Awaiting the warehouse: when its answer is due (SPEC §12)."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

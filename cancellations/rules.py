@@ -140,6 +140,21 @@ RULES = [
 ]
 
 
+def warehouse_hold(decision: Decision, ctx: Context) -> Decision:
+    """An approval of an order the warehouse is picking waits for the warehouse to stop
+    (SPEC §12): no refund goes out for goods that may still ship."""
+    at_warehouse = getattr(ctx.order, "fulfillment_status", "") == "in_progress"
+    if decision.outcome != Status.APPROVED or not at_warehouse:
+        return decision
+    hours = ctx.policy.warehouse_response_hours
+    return Decision(
+        Status.AWAITING_WAREHOUSE,
+        "warehouse_hold",
+        "The warehouse is picking the order: it is asked to stop, and answers within "
+        f"{hours} hours. Refunded once it has stopped; returned if it already shipped.",
+    )
+
+
 # Every code a rule decides with, in the order they are checked (what queues filter by).
 RULE_CODES = (
     "final_sale",
@@ -151,6 +166,7 @@ RULE_CODES = (
     "above_auto_approve_limit",
     "needs_customer_confirmation",
     "auto_approved",
+    "warehouse_hold",
 )
 
 
@@ -158,5 +174,5 @@ def verify(ctx: Context) -> Decision:
     for rule in RULES:
         decision = rule(ctx)
         if decision is not None:
-            return decision
+            return warehouse_hold(decision, ctx)
     raise AssertionError("auto_approved always decides")

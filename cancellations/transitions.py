@@ -13,6 +13,7 @@ DECISIONS = {
     Status.ESCALATED,
     Status.RETURN_REQUIRED,
     Status.REJECTED,
+    Status.AWAITING_WAREHOUSE,
 }
 
 ALLOWED = {
@@ -25,8 +26,23 @@ ALLOWED = {
         Status.ESCALATED,
         Status.RETURN_REQUIRED,
         Status.WITHDRAWN,
+        # A person approved an order the warehouse is picking: it is asked to stop first.
+        Status.AWAITING_WAREHOUSE,
     },
-    Status.ESCALATED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+    Status.ESCALATED: {
+        Status.APPROVED,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+        Status.AWAITING_WAREHOUSE,
+    },
+    # The warehouse's answer (SPEC §12): stopped, too late (the goods come back as a
+    # return), or none in time (an agent takes over); or the customer withdraws.
+    Status.AWAITING_WAREHOUSE: {
+        Status.APPROVED,
+        Status.RETURN_REQUIRED,
+        Status.IN_REVIEW,
+        Status.WITHDRAWN,
+    },
     Status.APPROVED: {Status.COMPLETED},
 }
 
@@ -36,11 +52,18 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 
 def cancellation_transition(
-    *, cancellation, to: str, actor: Actor, why: str, data: dict | None = None
+    *,
+    cancellation,
+    to: str,
+    actor: Actor,
+    why: str,
+    data: dict | None = None,
+    tell_customer: bool = True,
 ) -> None:
     """Move the (locked) request to `to`, or raise `illegal_transition`.
 
-    Writes the timeline event and the outbox rows in the caller's transaction.
+    Writes the timeline event and the outbox rows in the caller's transaction;
+    `tell_customer` False sends the webhooks only (the customer heard it elsewhere).
     """
     from_status = cancellation.status
     if not can_transition(from_status, to):
@@ -67,4 +90,5 @@ def cancellation_transition(
         data={"from": from_status, "to": to},
         order=cancellation.order,
         subject=cancellation,
+        tell_customer=tell_customer,
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("ops.urls")),
+    path("", include("connectors.urls")),
     path("", include("config.web_urls")),
 ]
 

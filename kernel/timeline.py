@@ -24,6 +24,16 @@ class EventKind(StrEnum):
     ORDER_CREATED = "order.created"
     ORDER_UPDATED = "order.updated"
     ORDER_FULFILLMENT_CHANGED = "order.fulfillment_changed"
+    ORDER_FIGURES_MISMATCH = "order.figures_mismatch"
+    ORDER_FIGURES_RECONCILED = "order.figures_reconciled"
+    # the warehouse hold (SPEC §12): asking the warehouse to stop, or to go on
+    FULFILLMENT_STOP_REQUESTED = "fulfillment.stop_requested"
+    FULFILLMENT_STOP_SENT = "fulfillment.stop_sent"
+    FULFILLMENT_RESUME_SENT = "fulfillment.resume_sent"
+    FULFILLMENT_REQUEST_FAILED = "fulfillment.request_failed"
+    # connectors (SPEC §12)
+    CONNECTOR_ORDER_CANCELLED = "connector.order_cancelled"
+    CONNECTOR_NOTE = "connector.note"
     # cancellation requests: one per state (`cancellation.<status>`), then the rest
     CANCELLATION_RECEIVED = "cancellation.received"
     CANCELLATION_APPROVED = "cancellation.approved"
@@ -33,6 +43,8 @@ class EventKind(StrEnum):
     CANCELLATION_RETURN_REQUIRED = "cancellation.return_required"
     CANCELLATION_REJECTED = "cancellation.rejected"
     CANCELLATION_WITHDRAWN = "cancellation.withdrawn"
+    CANCELLATION_AWAITING_WAREHOUSE = "cancellation.awaiting_warehouse"
+    CANCELLATION_WAREHOUSE_ANSWERED = "cancellation.warehouse_answered"
     CANCELLATION_COMPLETED = "cancellation.completed"
     CANCELLATION_CONFIRMED = "cancellation.confirmed"
     CANCELLATION_LINES_CHANGED = "cancellation.lines_changed"
@@ -49,6 +61,8 @@ class EventKind(StrEnum):
     REFUND_FAILED = "refund.failed"
     REFUND_RETRIED = "refund.retried"
     REFUND_RECORDED_MANUALLY = "refund.recorded_manually"
+    # a refund made outside Rescind (in Shopify's admin), recorded so it is never repeated
+    REFUND_RECORDED_EXTERNALLY = "refund.recorded_externally"
     # returns: one per state (`return.<status>`), then the rest
     RETURN_REQUESTED = "return.requested"
     RETURN_AUTHORISED = "return.authorised"

@@ -13,6 +13,7 @@ EVENT_TYPES = (
     "cancellation.return_required",
     "cancellation.withdrawn",
     "cancellation.completed",
+    "cancellation.awaiting_warehouse",
     "cancellation.agent_message",
     "refund.succeeded",
     "refund.failed",
@@ -29,6 +30,8 @@ EVENT_TYPES = (
     "store_credit.issued",
     "store_credit.failed",
     "inventory.adjusted",
+    # The warehouse hold (SPEC §12): the warehouse is asked to stop picking an order.
+    "fulfillment.cancellation_requested",
 )
 
 # A message to the retailer itself rather than to a customer.

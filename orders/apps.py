@@ -11,3 +11,9 @@ class OrdersConfig(AppConfig):
 
         # Every domain appends to the timeline through kernel.timeline; the rows are ours.
         timeline_writer_register(timeline_entries_write)
+
+        from notifications.outbox import outbox_work_register
+        from orders.fulfillment.services import WORK, fulfillment_requests_send
+
+        # Stop/go-on requests a transaction writes are sent after it commits.
+        outbox_work_register(WORK, fulfillment_requests_send)

@@ -202,7 +202,10 @@ class OrderImporter:
         actor = self.actor
         default_warehouse = retailer.default_warehouse
         for order_id, item in zip(order_ids, items, strict=True):
-            holds_stock = item.status == Order.Fulfillment.UNFULFILLED
+            holds_stock = item.status in (
+                Order.Fulfillment.UNFULFILLED,
+                Order.Fulfillment.IN_PROGRESS,
+            )
             for position, line in enumerate(item.data["lines"]):
                 lines.append(
                     {

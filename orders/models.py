@@ -37,6 +37,8 @@ class Order(models.Model):
 
     class Fulfillment(models.TextChoices):
         UNFULFILLED = "unfulfilled", "Unfulfilled"
+        # The warehouse is picking or packing (SPEC §12): still unshipped, stock reserved.
+        IN_PROGRESS = "in_progress", "In progress at the warehouse"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
 
@@ -53,6 +55,10 @@ class Order(models.Model):
     shipping = money_field()
     shipping_refunded = money_field(help_text="Shipping already given back to the customer.")
     total = money_field(help_text="Sum of line totals plus shipping.")
+    # Kept for a person: the order's figures do not add up (a connector's order whose
+    # payments differ from its total under SPEC §3), with the difference on its timeline.
+    needs_attention = models.BooleanField(default=False)
+    attention_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,7 +75,14 @@ class Order(models.Model):
 
     @property
     def is_shipped(self) -> bool:
-        return self.fulfillment_status != self.Fulfillment.UNFULFILLED
+        # `in_progress` is still unshipped: its stock stays reserved and shipping is
+        # refunded as for an unfulfilled order (SPEC §12).
+        return self.fulfillment_status in (self.Fulfillment.SHIPPED, self.Fulfillment.DELIVERED)
+
+    @property
+    def at_warehouse(self) -> bool:
+        """The warehouse is picking or packing it: a cancellation must ask it to stop."""
+        return self.fulfillment_status == self.Fulfillment.IN_PROGRESS
 
 
 class OrderLine(models.Model):
@@ -127,6 +140,9 @@ class Payment(models.Model):
     method = models.CharField(max_length=50)
     amount = money_field(help_text="Captured.")
     reference = models.CharField(max_length=200, blank=True)
+    # The processor names behind one payment a connector reports (Shopify's
+    # `payment_gateway_names`): kept for people, never used to route money.
+    gateways = models.JSONField(default=list, blank=True)
     refunded_amount = money_field(help_text="Allocated to refunds so far.")
 
     class Meta:
@@ -181,3 +197,63 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class FulfillmentRequest(models.Model):
+    """Asking the order's warehouse to stop picking a cancelled order, or to go on after
+    the cancellation was withdrawn (SPEC §12), through the retailer's fulfilment adapter.
+
+    Written in the transaction that decides to ask, sent by a worker after it commits
+    (never while a transaction is open), retried with backoff like a refund, so a
+    warehouse that is briefly unreachable is still told, and told once.
+    """
+
+    class Kind(models.TextChoices):
+        STOP = "stop", "Stop: cancel the fulfilment"
+        RESUME = "resume", "Go on: the cancellation was withdrawn"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUBMITTED = "submitted", "Submitted: waiting for the warehouse"
+        ACCEPTED = "accepted", "Accepted by the warehouse"
+        REJECTED = "rejected", "Rejected by the warehouse"
+        FAILED = "failed", "Failed: the warehouse could not be told"
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillment_requests")
+    # Named by string: cancellations sits above orders.
+    cancellation = models.ForeignKey(
+        "cancellations.CancellationRequest",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fulfillment_requests",
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    adapter = models.CharField(max_length=32)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # [{line, sku, quantity}]: what the warehouse is asked to stop.
+    lines = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    # The warehouse's own ids for what it was asked about (Shopify fulfilment orders).
+    references = models.JSONField(default=list, blank=True)
+    answer_message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="fulfillment_request_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.order_id} ({self.status})"

@@ -36,25 +36,44 @@ def customer_upsert(*, retailer, data: dict) -> Customer:
     return customer
 
 
-def order_upsert(*, retailer, external_id: str, data: dict, actor: Actor) -> tuple[Order, bool]:
+def order_upsert(
+    *, retailer, external_id: str, data: dict, actor: Actor, flag_mismatch: bool = False
+) -> tuple[Order, bool]:
     """Create or replace an order from the storefront's full representation.
 
     Returns (order, created). Lines that were already cancelled cannot be dropped or
     shrunk below what was cancelled, nor payments below what was refunded. Unfulfilled
     lines hold a stock reservation; a move to shipped consumes it.
+
+    Payments that do not add up to the order's total (SPEC §3) are refused
+    (`payments_mismatch`), unless `flag_mismatch`: a connector's order is another
+    system's record, so it is kept as it came, flagged `needs_attention` for a person,
+    with the difference on its timeline; nothing of its money is altered.
     """
     # In a journal: the order's timeline events, its stock webhooks and their hand-over to
     # workers are written once, at the end (the insert that can collide comes first).
     try:
         with transaction.atomic(), journal():
-            return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
+            return _order_upsert(
+                retailer=retailer,
+                external_id=external_id,
+                data=data,
+                actor=actor,
+                flag_mismatch=flag_mismatch,
+            )
     except IntegrityError:
         # A concurrent PUT created the same order first: ours becomes an update.
         with transaction.atomic(), journal():
-            return _order_upsert(retailer=retailer, external_id=external_id, data=data, actor=actor)
+            return _order_upsert(
+                retailer=retailer,
+                external_id=external_id,
+                data=data,
+                actor=actor,
+                flag_mismatch=flag_mismatch,
+            )
 
 
-def _order_upsert(*, retailer, external_id, data, actor):
+def _order_upsert(*, retailer, external_id, data, actor, flag_mismatch=False):
     order = (
         Order.objects.select_for_update().filter(retailer=retailer, external_id=external_id).first()
     )
@@ -81,7 +100,20 @@ def _order_upsert(*, retailer, external_id, data, actor):
     lines_data = data["lines"]
     order.total = sum((_line_total(d) for d in lines_data), start=order.shipping)
     payments_total = sum((p["amount"] for p in data.get("payments", [])), start=ZERO)
-    if payments_total != order.total:
+    was_flagged = order.needs_attention
+    mismatch = payments_total != order.total
+    if mismatch and flag_mismatch:
+        difference = payments_total - order.total
+        order.needs_attention = True
+        order.attention_reason = (
+            f"Payments add up to {format_amount(payments_total, order.currency)} but the "
+            f"order's lines and shipping to {format_amount(order.total, order.currency)} "
+            f"(difference {format_amount(difference, order.currency)} {order.currency})."
+        )
+    elif not mismatch and was_flagged and flag_mismatch:
+        order.needs_attention = False
+        order.attention_reason = ""
+    if mismatch and not flag_mismatch:
         raise DomainError(
             ErrorCode.PAYMENTS_MISMATCH,
             f"Payments add up to {format_amount(payments_total, order.currency)} but the order "
@@ -96,6 +128,27 @@ def _order_upsert(*, retailer, external_id, data, actor):
         line.order = order
         line_stock_sync(line=line, actor=actor)
 
+    if mismatch and flag_mismatch:
+        order_event_record(
+            order=order,
+            kind=EventKind.ORDER_FIGURES_MISMATCH,
+            message=order.attention_reason + " Kept as received for a person to check.",
+            actor=actor,
+            subject=order,
+            data={
+                "payments_total": format_amount(payments_total, order.currency),
+                "order_total": format_amount(order.total, order.currency),
+                "difference": format_amount(payments_total - order.total, order.currency),
+            },
+        )
+    elif was_flagged and not order.needs_attention:
+        order_event_record(
+            order=order,
+            kind=EventKind.ORDER_FIGURES_RECONCILED,
+            message="The order's payments now add up to its total.",
+            actor=actor,
+            subject=order,
+        )
     if created:
         order_event_record(
             order=order,
@@ -248,6 +301,7 @@ def _payments_replace(*, order, payments_data, created):
         payment.position = position
         for field in PAYMENT_FIELDS:
             setattr(payment, field, d[field])
+        payment.gateways = list(d.get("gateways") or [])
         if payment.pk:
             payment.save()
         else:

@@ -180,6 +180,7 @@ def refund_execute(*, refund_id: int) -> float | None:
         amount=refund.amount,
         currency=refund.currency,
         idempotency_key=refund.idempotency_key,
+        refund_id=refund.pk,
     )
     return _attempt_record(refund_id, attempt=refund.attempts, result=result)
 

@@ -24,6 +24,13 @@ class Retailer(models.Model):
 
     class Gateway(models.TextChoices):
         SANDBOX = "sandbox", "Sandbox (moves no money)"
+        # Refunds through the connected shop's Admin API (SPEC §12, refunds.gateways).
+        SHOPIFY = "shopify", "Shopify (refunds through the connected shop)"
+
+    class Fulfillment(models.TextChoices):
+        SANDBOX = "sandbox", "Sandbox warehouse"
+        # Shopify's fulfilment-order cancellation request to the shop's 3PL.
+        SHOPIFY = "shopify", "Shopify fulfilment orders (the shop's 3PL)"
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -41,6 +48,11 @@ class Retailer(models.Model):
     # Store credit is issued through this adapter (refunds.store_credit.issuers).
     store_credit_issuer = models.CharField(
         max_length=32, choices=StoreCreditIssuer.choices, default=StoreCreditIssuer.SANDBOX
+    )
+    # The warehouse is asked to stop a cancelled order through this adapter
+    # (orders.fulfillment, SPEC §12).
+    fulfillment = models.CharField(
+        max_length=32, choices=Fulfillment.choices, default=Fulfillment.SANDBOX
     )
     default_warehouse = models.CharField(max_length=64, default="main")
     # Its days, business hours and report periods are counted in this zone (SPEC §11, §13).
@@ -292,3 +304,55 @@ class BusinessHours(models.Model):
         if errors:
             raise ValidationError(errors)
         self.country = self.country.upper()
+
+
+class ShopifyConnection(models.Model):
+    """A retailer's Shopify shop (SPEC §12): where its webhooks come from, the secrets
+    that sign them, and the Admin API token refunds and fulfilment requests use.
+
+    Secrets are sealed (retailers.secrets): never stored in clear, never shown again
+    once set. During a rotation the previous signing secret is still accepted until
+    `previous_secret_expires_at`, so deliveries Shopify signed before the switch verify.
+    """
+
+    retailer = models.OneToOneField(
+        Retailer, on_delete=models.CASCADE, related_name="shopify_connection"
+    )
+    shop_domain = models.CharField(
+        max_length=255, unique=True, help_text="The shop's myshopify.com domain, lower case."
+    )
+    webhook_secret_sealed = models.TextField(blank=True)
+    webhook_secret_fingerprint = models.CharField(max_length=32, blank=True)
+    previous_secret_sealed = models.TextField(blank=True)
+    previous_secret_fingerprint = models.CharField(max_length=32, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    admin_token_sealed = models.TextField(blank=True)
+    admin_token_fingerprint = models.CharField(max_length=32, blank=True)
+    api_version = models.CharField(max_length=16, default="2026-01")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Shopify connection"
+
+    def __str__(self):
+        return f"{self.shop_domain} ({self.retailer})"
+
+    def webhook_secrets(self, *, now=None) -> list[str]:
+        """The signing secrets accepted now: the current one, and the previous one while
+        a rotation lasts."""
+        from retailers.secrets import secret_open
+
+        now = now or timezone.now()
+        secrets_now = [secret_open(self.webhook_secret_sealed)]
+        if self.previous_secret_sealed and (
+            self.previous_secret_expires_at is None or self.previous_secret_expires_at > now
+        ):
+            secrets_now.append(secret_open(self.previous_secret_sealed))
+        return [s for s in secrets_now if s]
+
+    def admin_token(self) -> str:
+        from retailers.secrets import secret_open
+
+        return secret_open(self.admin_token_sealed)

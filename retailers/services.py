@@ -1,5 +1,8 @@
 """Writes for retailers: onboarding, API keys, policy versions, staff."""
 
+import re
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -113,3 +116,80 @@ def staff_update(
         member.retailers.set(retailers)
         user.groups.set([_role_group(role)])
     return member
+
+
+# --- Shopify (SPEC §12) ------------------------------------------------------------------
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
+# How long the previous signing secret is still accepted after a new one is set.
+SECRET_ROTATION = timedelta(days=7)
+
+
+def shop_domain_clean(value: str) -> str:
+    """`Acme.myshopify.com`, `https://acme.myshopify.com/` -> `acme.myshopify.com`."""
+    domain = (value or "").strip().lower()
+    for prefix in ("https://", "http://"):
+        domain = domain.removeprefix(prefix)
+    domain = domain.rstrip("/")
+    if not SHOP_DOMAIN.match(domain) or len(domain) > 255:
+        raise ValueError(f"{value!r} is not a shop domain (e.g. acme.myshopify.com)")
+    return domain
+
+
+def shopify_connect(
+    *,
+    retailer: Retailer,
+    shop_domain: str,
+    secret: str = "",
+    admin_token: str | None = None,
+    keep_previous: bool = True,
+    now=None,
+):
+    """Connect (or re-configure) the retailer's Shopify shop.
+
+    A new `secret` replaces the signing secret; with `keep_previous` the old one is
+    still accepted for `SECRET_ROTATION` (Shopify may have signed deliveries in flight
+    with it). `admin_token` None leaves the stored token as it is. Connected shops
+    refund through Shopify and ask its 3PL to stop through fulfilment orders.
+    """
+    from retailers.models import ShopifyConnection
+    from retailers.secrets import secret_fingerprint, secret_seal
+
+    domain = shop_domain_clean(shop_domain)
+    now = now or timezone.now()
+    with transaction.atomic():
+        connection = ShopifyConnection.objects.select_for_update().filter(
+            retailer=retailer
+        ).first() or ShopifyConnection(retailer=retailer)
+        if not connection.pk and not secret:
+            raise ValueError("a new connection needs the webhook signing secret")
+        connection.shop_domain = domain
+        if secret and secret_fingerprint(secret) != connection.webhook_secret_fingerprint:
+            if connection.webhook_secret_sealed and keep_previous:
+                connection.previous_secret_sealed = connection.webhook_secret_sealed
+                connection.previous_secret_fingerprint = connection.webhook_secret_fingerprint
+                connection.previous_secret_expires_at = now + SECRET_ROTATION
+            else:
+                connection.previous_secret_sealed = ""
+                connection.previous_secret_fingerprint = ""
+                connection.previous_secret_expires_at = None
+            connection.webhook_secret_sealed = secret_seal(secret)
+            connection.webhook_secret_fingerprint = secret_fingerprint(secret)
+        if admin_token is not None:
+            connection.admin_token_sealed = secret_seal(admin_token)
+            connection.admin_token_fingerprint = secret_fingerprint(admin_token)
+        connection.is_active = True
+        connection.save()
+        Retailer.objects.filter(pk=retailer.pk).update(
+            gateway=Retailer.Gateway.SHOPIFY, fulfillment=Retailer.Fulfillment.SHOPIFY
+        )
+        retailer.gateway = Retailer.Gateway.SHOPIFY
+        retailer.fulfillment = Retailer.Fulfillment.SHOPIFY
+    return connection
+
+
+def shopify_rotation_finish(*, connection) -> None:
+    """Stop accepting the previous signing secret now."""
+    type(connection).objects.filter(pk=connection.pk).update(
+        previous_secret_sealed="", previous_secret_fingerprint="", previous_secret_expires_at=None
+    )

@@ -36,6 +36,19 @@ class CancellationInput(StrictSerializer):
         return lines
 
 
+class WarehouseAnswerInput(StrictSerializer):
+    accepted = serializers.BooleanField(
+        help_text="true: the warehouse stopped the order; false: too late (packed or shipped)."
+    )
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        # A boolean means JSON true/false: "yes", 1 or "false" are refused, not guessed.
+        if isinstance(data, dict) and "accepted" in data and not isinstance(data["accepted"], bool):
+            raise serializers.ValidationError({"accepted": ["Must be true or false."]})
+        return super().to_internal_value(data)
+
+
 class PreviewInput(CancellationInput):
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
 
@@ -46,7 +59,13 @@ class PaymentSplitOutput(serializers.Serializer):
     amount = serializers.CharField()
 
 
-__all__ = ["CancellationInput", "CancellationOutput", "PreviewInput", "PreviewOutput"]
+__all__ = [
+    "CancellationInput",
+    "CancellationOutput",
+    "PreviewInput",
+    "PreviewOutput",
+    "WarehouseAnswerInput",
+]
 
 
 class PreviewOutput(serializers.Serializer):

@@ -22,4 +22,9 @@ urlpatterns = [
         views.CancellationConfirmApi.as_view(),
         name="cancellation-confirm",
     ),
+    path(
+        "cancellations/<int:pk>/warehouse",
+        views.CancellationWarehouseApi.as_view(),
+        name="cancellation-warehouse",
+    ),
 ]

@@ -8,6 +8,7 @@ from cancellations.api.serializers import (
     CancellationOutput,
     PreviewInput,
     PreviewOutput,
+    WarehouseAnswerInput,
     preview_data,
 )
 from cancellations.filters import CancellationFilter
@@ -19,6 +20,7 @@ from cancellations.services import (
     cancellation_submit,
     cancellation_withdraw,
 )
+from cancellations.warehouse import cancellation_warehouse_answer
 from kernel.actors import Actor
 from kernel.errors import NotFound
 from kernel.schema import PROBLEM_RESPONSES, problem_response
@@ -163,3 +165,27 @@ class CancellationConfirmApi(_CancellationActionApi):
 
     def act(self, cancellation, actor):
         cancellation_confirm(cancellation=cancellation, actor=actor)
+
+
+class CancellationWarehouseApi(APIView):
+    @extend_schema(
+        operation_id="cancellations_warehouse_answer",
+        request=WarehouseAnswerInput,
+        responses={200: CancellationOutput, **PROBLEM_RESPONSES, **CONFLICTS},
+        tags=["cancellations"],
+        description=(
+            "The warehouse's answer to a request `awaiting_warehouse` (SPEC §12): `accepted` "
+            "true approves it with its refunds; false (already packed or shipped) makes it "
+            "`return_required` with an authorised return. Also accepted late, once the "
+            "request went to an agent for want of an answer."
+        ),
+    )
+    def post(self, request, pk):
+        serializer = WarehouseAnswerInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cancellation_warehouse_answer(
+            cancellation=_cancellation(request, pk),
+            actor=Actor.for_api_key(request.auth),
+            **serializer.validated_data,
+        )
+        return Response(CancellationOutput(_cancellation(request, pk)).data)

@@ -36,7 +36,7 @@ def order(
         currency="USD",
         placed_at=NOW - timedelta(hours=placed_hours_ago),
         fulfillment_status=fulfillment,
-        is_shipped=fulfillment != "unfulfilled",
+        is_shipped=fulfillment in ("shipped", "delivered"),
         shipped_at=ago(shipped_days_ago),
         delivered_at=ago(delivered_days_ago),
         Fulfillment=SimpleNamespace(DELIVERED="delivered"),
@@ -173,7 +173,27 @@ def test_every_code_a_rule_gives_is_listed_for_the_queue_filters():
         context(total="500.00"),
         context(channel="chat"),
         context(),
+        context(the_order=order(fulfillment="in_progress")),
     ]
     codes = {rules.verify(ctx).rule for ctx in contexts}
 
     assert codes == set(rules.RULE_CODES)
+
+
+def test_an_approval_of_an_order_the_warehouse_is_picking_waits_for_the_warehouse():
+    # Given an order the warehouse is picking, within every threshold
+    ctx = context(the_order=order(fulfillment="in_progress"))
+
+    # When the rules decide
+    decision = rules.verify(ctx)
+
+    # Then it waits for the warehouse instead of being approved (SPEC §12)
+    assert (decision.outcome, decision.rule) == ("awaiting_warehouse", "warehouse_hold")
+
+
+def test_the_warehouse_hold_changes_no_other_decision():
+    # Given an in-progress order that needs an agent anyway (above the auto limit)
+    ctx = context(the_order=order(fulfillment="in_progress"), total="500.00")
+
+    # Then the agent decides first; the hold only replaces an approval
+    assert rules.verify(ctx).rule == "above_auto_approve_limit"

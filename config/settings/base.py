@@ -36,6 +36,7 @@ PRODUCT_APPS = (
     "reporting",
     "desk",
     "portal",
+    "connectors",
 )
 
 INSTALLED_APPS = [
@@ -300,6 +301,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_pending_messages",
         "schedule": timedelta(minutes=1),
     },
+    "cancellations-warehouse-no-answer": {
+        "task": "cancellations.tasks.warehouse_no_answer",
+        "schedule": timedelta(minutes=5),
+    },
+    "orders-send-fulfillment-requests": {
+        "task": "orders.tasks.sweep_fulfillment_requests",
+        "schedule": timedelta(minutes=1),
+    },
+    "connectors-process-shopify-deliveries": {
+        "task": "connectors.tasks.sweep_shopify_deliveries",
+        "schedule": timedelta(minutes=1),
+    },
     "notifications-sweep-webhooks": {
         "task": "notifications.tasks.sweep_pending_webhooks",
         "schedule": timedelta(minutes=1),
@@ -324,6 +337,17 @@ QUEUE_COUNTS_CACHE_SECONDS = env.int("QUEUE_COUNTS_CACHE_SECONDS", default=0)
 OUTBOX_CLAIM_LEASE_SECONDS = env.int("OUTBOX_CLAIM_LEASE_SECONDS", default=600)
 # Where links in customer messages point (the confirmation page lives here).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Connectors (SPEC §12) --------------------------------------------------------------
+# Fernet keys sealing connector secrets at rest (retailers.secrets): the first seals,
+# every one opens. Empty: one key derived from SECRET_KEY.
+CONNECTOR_SECRET_KEYS = env.list("CONNECTOR_SECRET_KEYS", default=[])
+# Where a connected shop's Admin API answers; {shop} and {version} are filled in.
+SHOPIFY_ADMIN_URL = env(
+    "SHOPIFY_ADMIN_URL", default="https://{shop}/admin/api/{version}/graphql.json"
+)
+# Raw webhook bodies above this are refused (413) before they are stored.
+SHOPIFY_WEBHOOK_MAX_BYTES = env.int("SHOPIFY_WEBHOOK_MAX_BYTES", default=5 * 1024 * 1024)
 
 LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json" in production: one object a line
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))

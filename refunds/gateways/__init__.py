@@ -19,9 +19,11 @@ Nothing else changes: execution, retries, the sweep and the API are gateway-agno
 
 from refunds.gateways.base import GatewayAdapter, GatewayResult
 from refunds.gateways.sandbox import SandboxGateway
+from refunds.gateways.shopify import ShopifyGateway
 
 ADAPTERS: dict[str, type[GatewayAdapter]] = {
     SandboxGateway.code: SandboxGateway,
+    ShopifyGateway.code: ShopifyGateway,
 }
 
 

@@ -48,17 +48,28 @@ class GatewayAdapter:
     timeout_seconds: float = 30.0
     #: Exceptions that mean "we could not hear the provider": the outcome is unknown.
     network_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError, TimeoutError)
+    #: The adapter's `_refund` also takes `refund_id` (our refund's id), e.g. to derive the
+    #: provider's idempotency key from it.
+    wants_refund_id: ClassVar[bool] = False
 
     def refund(
-        self, *, payment_reference: str, amount: Decimal, currency: str, idempotency_key: str
+        self,
+        *,
+        payment_reference: str,
+        amount: Decimal,
+        currency: str,
+        idempotency_key: str,
+        refund_id: int | None = None,
     ) -> GatewayResult:
         """Ask the provider to refund `amount` to the payment; never raises for the network."""
+        extra = {"refund_id": refund_id} if self.wants_refund_id else {}
         try:
             return self._refund(
                 payment_reference=payment_reference,
                 amount=amount,
                 currency=currency,
                 idempotency_key=idempotency_key,
+                **extra,
             )
         except self.network_errors as exc:
             logger.warning("gateway %s unreachable for %s: %s", self.code, idempotency_key, exc)
