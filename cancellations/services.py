@@ -287,8 +287,10 @@ def warehouse_hold_effects(cancellation, quote: Quote, *, actor: Actor, now) -> 
     event_emit(
         retailer=cancellation.retailer,
         event_type="fulfillment.cancellation_requested",
+        # The request's own `lines` (with their refund amounts) come with its shape; these
+        # add where each line is picked.
         data={
-            "lines": lines,
+            "stop_lines": lines,
             "respond_by": cancellation.warehouse_due_at,
             "answer_url": f"/api/v1/cancellations/{cancellation.pk}/warehouse",
         },

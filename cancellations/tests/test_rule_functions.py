@@ -22,6 +22,7 @@ def policy(**overrides):
         "agent_approval_limit": Decimal("1000.00"),
         "require_customer_confirmation": True,
         "customer_confirmation_hours": 48,
+        "warehouse_response_hours": 4,
     }
     return SimpleNamespace(**{**values, **overrides})
 
