@@ -104,6 +104,7 @@ class AdminApi:
         self.transactions: dict[str, list] = {}
         self.fulfillment_orders: dict[str, list] = {}
         self.refunds_by_key: dict[str, str] = {}
+        self.refunds: dict[str, list] = {}
         self.status = 200
         self.next_refund = 9000
         api = self
@@ -154,13 +155,26 @@ class AdminApi:
         query, variables = body["query"], body.get("variables") or {}
         if "OrderTransactions" in query:
             order_id = variables["id"].rsplit("/", 1)[-1]
-            return 200, {"data": {"order": {"transactions": self.transactions.get(order_id, [])}}}
+            return 200, {
+                "data": {
+                    "order": {
+                        "refunds": self.refunds.get(order_id, []),
+                        "transactions": self.transactions.get(order_id, []),
+                    }
+                }
+            }
         if "refundCreate" in query:
             key = variables["key"]
             if key not in self.refunds_by_key:
                 self.next_refund += 1
                 self.refunds_by_key[key] = str(self.next_refund)
                 order_id = variables["input"]["orderId"].rsplit("/", 1)[-1]
+                self.refunds.setdefault(order_id, []).append(
+                    {
+                        "id": f"gid://shopify/Refund/{self.next_refund}",
+                        "note": variables["input"].get("note"),
+                    }
+                )
                 for part in variables["input"]["transactions"]:
                     self.transactions.setdefault(order_id, []).append(
                         {
