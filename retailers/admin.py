@@ -10,10 +10,19 @@ from retailers.models import (
     BusinessHours,
     Policy,
     Retailer,
+    ShopifyConnection,
     StaffMember,
     WebhookEndpoint,
 )
-from retailers.services import policy_current, policy_update, staff_create, staff_update
+from retailers.services import (
+    policy_current,
+    policy_update,
+    shop_domain_clean,
+    shopify_connect,
+    shopify_rotation_finish,
+    staff_create,
+    staff_update,
+)
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -251,3 +260,73 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("url", "retailer", "is_active", "created_at")
     list_filter = ("retailer", "is_active")
     search_fields = ("url",)
+
+
+class ShopifyConnectionForm(forms.ModelForm):
+    """Secrets are written here and never shown again: the fields are always empty, and
+    an empty field keeps what is stored (the fingerprints say which one it is)."""
+
+    webhook_secret = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Shopify's webhook signing secret (app settings). Empty: keep the stored one. "
+        "A new one is a rotation: the old one is still accepted for 7 days.",
+    )
+    admin_token = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Admin API access token, for refunds and fulfilment requests. Empty: keep.",
+    )
+    end_rotation = forms.BooleanField(
+        required=False, help_text="Stop accepting the previous signing secret now."
+    )
+
+    class Meta:
+        model = ShopifyConnection
+        fields = ("retailer", "shop_domain", "api_version", "is_active")
+
+    def clean_shop_domain(self):
+        try:
+            return shop_domain_clean(self.cleaned_data["shop_domain"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("webhook_secret"):
+            self.add_error("webhook_secret", "A new connection needs the signing secret.")
+        return cleaned
+
+
+@admin.register(ShopifyConnection)
+class ShopifyConnectionAdmin(admin.ModelAdmin):
+    form = ShopifyConnectionForm
+    list_display = ("shop_domain", "retailer", "is_active", "webhook_secret_fingerprint", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("shop_domain", "retailer__name", "retailer__slug")
+    readonly_fields = (
+        "webhook_secret_fingerprint",
+        "previous_secret_fingerprint",
+        "previous_secret_expires_at",
+        "admin_token_fingerprint",
+        "created_at",
+        "updated_at",
+    )
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        connection = shopify_connect(
+            retailer=data["retailer"],
+            shop_domain=data["shop_domain"],
+            secret=data.get("webhook_secret") or "",
+            admin_token=data.get("admin_token") or None,
+        )
+        ShopifyConnection.objects.filter(pk=connection.pk).update(
+            api_version=data["api_version"], is_active=data["is_active"]
+        )
+        if data.get("end_rotation"):
+            shopify_rotation_finish(connection=connection)
+        obj.pk = connection.pk
+        obj.refresh_from_db()
