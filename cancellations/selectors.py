@@ -68,9 +68,12 @@ def due_at():
 
 def needs_person(status: str, needs_attention: bool) -> bool:
     """Whether a request in `status` waits for a person (the queue's open cases)."""
-    return status in (Status.IN_REVIEW, Status.ESCALATED, Status.AWAITING_CUSTOMER) or (
-        needs_attention and status == Status.APPROVED
-    )
+    return status in (
+        Status.IN_REVIEW,
+        Status.ESCALATED,
+        Status.AWAITING_CUSTOMER,
+        Status.AWAITING_WAREHOUSE,
+    ) or (needs_attention and status == Status.APPROVED)
 
 
 def is_open(case: CancellationRequest) -> bool:

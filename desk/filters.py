@@ -119,6 +119,9 @@ class QueueFilter(django_filters.FilterSet):
         return "open"
 
     def filter_queryset(self, queryset, *, skip=()):
+        # Validated here too: with more than one kind, only the first kind's filter set
+        # is asked for its tab (which validates it); the others come straight here.
+        self.is_valid()
         for name, value in self.form.cleaned_data.items():
             if name in skip:
                 continue

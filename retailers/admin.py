@@ -303,7 +303,13 @@ class ShopifyConnectionForm(forms.ModelForm):
 @admin.register(ShopifyConnection)
 class ShopifyConnectionAdmin(admin.ModelAdmin):
     form = ShopifyConnectionForm
-    list_display = ("shop_domain", "retailer", "is_active", "webhook_secret_fingerprint", "updated_at")
+    list_display = (
+        "shop_domain",
+        "retailer",
+        "is_active",
+        "webhook_secret_fingerprint",
+        "updated_at",
+    )
     list_filter = ("is_active",)
     search_fields = ("shop_domain", "retailer__name", "retailer__slug")
     readonly_fields = (

@@ -101,6 +101,25 @@ class WithdrawForm(CaseForm):
     )
 
 
+class WarehouseAnswerForm(CaseForm):
+    """What the warehouse said (on the phone, by e-mail) to our request to stop."""
+
+    answer = forms.ChoiceField(
+        label="The warehouse",
+        choices=[
+            ("stopped", "Stopped the order: refund it"),
+            ("too_late", "Could not stop it: it comes back as a return"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label="What it said",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Dana at the east depot: pulled it"}),
+    )
+
+
 class ManualRefundForm(CaseForm):
     reference = forms.CharField(
         label="Reference of the refund made outside Rescind",

@@ -123,6 +123,11 @@ RULE_LABELS = {
         "agent_escalation",
         "agent_decision",
         "supervisor_decision",
+        # the warehouse hold (SPEC §12) and cancellations made in the retailer's system
+        "warehouse_no_answer",
+        "warehouse_stopped",
+        "warehouse_refused",
+        "cancelled_by_retailer",
     ]
 }
 

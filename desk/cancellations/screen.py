@@ -46,6 +46,12 @@ def case_permissions(viewer: Viewer, cancellation) -> dict[str, bool]:
         # The state machine lets only in-review requests become returns.
         "convert_to_return": free_to_decide and status == Status.IN_REVIEW,
         "withdraw": free_to_decide and status in UNDECIDED,
+        # The warehouse's answer, given to an agent: while it is awaited, or late.
+        "warehouse_answer": free_to_decide
+        and (
+            status == Status.AWAITING_WAREHOUSE
+            or (status == Status.IN_REVIEW and cancellation.decision_rule == "warehouse_no_answer")
+        ),
         "contact": can_act,
         "note": can_act,
         "claim": may_claim_case(viewer, cancellation),
@@ -61,6 +67,7 @@ FORMS = {
     "escalate": case_forms.EscalateForm,
     "return": case_forms.RequireReturnForm,
     "withdraw": case_forms.WithdrawForm,
+    "warehouse": case_forms.WarehouseAnswerForm,
     "contact": shared_forms.ContactForm,
     "note": shared_forms.NoteForm,
     "reassign": shared_forms.ReassignForm,
@@ -75,6 +82,7 @@ SHOWN_WHEN = {
     "escalate": "escalate",
     "return": "convert_to_return",
     "withdraw": "withdraw",
+    "warehouse": "warehouse_answer",
     "contact": "contact",
     "note": "note",
     "reassign": "reassign",
@@ -185,6 +193,7 @@ CASE_ACTION_NAMES = (
     "escalate",
     "return",
     "withdraw",
+    "warehouse",
     "contact",
     "note",
     "claim",

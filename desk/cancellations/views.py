@@ -28,6 +28,7 @@ from cancellations.decisions import (
     cancellation_require_return,
 )
 from cancellations.services import cancellation_withdraw
+from cancellations.warehouse import cancellation_warehouse_answer
 from desk import forms as shared_forms
 from desk.access import acting, case_for_viewer, staff_required
 from desk.cancellations import forms as case_forms
@@ -135,6 +136,19 @@ def _withdraw(cancellation, form, actor):
     return f"Request #{cancellation.pk} withdrawn; the order stays as it is."
 
 
+def _warehouse(cancellation, form, actor):
+    stopped = form.cleaned_data["answer"] == "stopped"
+    answered = cancellation_warehouse_answer(
+        cancellation=cancellation,
+        accepted=stopped,
+        message=form.cleaned_data["message"],
+        actor=actor,
+    )
+    if answered.status == "approved":
+        return f"Request #{answered.pk} approved: the warehouse stopped the order."
+    return f"Request #{answered.pk} now needs a return: the warehouse could not stop it."
+
+
 def _contact(cancellation, form, actor):
     macro = form.cleaned_data["macro"]
     cancellation_message_customer(
@@ -178,6 +192,7 @@ CASE_ACTIONS = {
     "escalate": CaseAction(case_forms.EscalateForm, _escalate),
     "return": CaseAction(case_forms.RequireReturnForm, _require_return),
     "withdraw": CaseAction(case_forms.WithdrawForm, _withdraw),
+    "warehouse": CaseAction(case_forms.WarehouseAnswerForm, _warehouse),
     "contact": CaseAction(shared_forms.ContactForm, _contact),
     "note": CaseAction(shared_forms.NoteForm, _note),
     "claim": CaseAction(shared_forms.EmptyForm, _claim),

@@ -177,6 +177,7 @@ def test_tabs_count_what_each_state_holds(open_case, supervisor_client):
         "escalated": 1,
         "awaiting_customer": 1,
         "needs_attention": 0,
+        "awaiting_warehouse": 0,
         "all": None,
     }
 
@@ -300,8 +301,9 @@ def test_the_queue_page_runs_a_fixed_number_of_queries(
     agent_client.get("/queue/")  # warm the session
 
     # session, user, staff member with their retailers (the retailer menu too), tab
-    # counts, the page's rows: none per row
-    with django_assert_max_num_queries(5):
+    # counts (one aggregate per kind of case: requests, and those awaiting the
+    # warehouse), the page's rows: none per row
+    with django_assert_max_num_queries(6):
         response = agent_client.get("/queue/")
 
     assert len(response.context["rows"]) == 50
@@ -391,7 +393,8 @@ def test_the_overview_shows_queue_size_breaches_and_workload(
     )
     supervisor_client.get("/queue/overview/")
 
-    with django_assert_max_num_queries(8):
+    # Two more than with one kind of case: the warehouse kind's counts and rows.
+    with django_assert_max_num_queries(10):
         response = supervisor_client.get("/queue/overview/")
 
     totals = response.context["totals"]

@@ -20,8 +20,15 @@ SECRET = "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"
 def test_the_command_connects_a_shop_and_prints_no_secret(retailer):
     out = io.StringIO()
 
-    call_command("connect_shopify", "acme", "--shop", "Acme-Outfitters.myshopify.com",
-                 "--secret", SECRET, stdout=out)
+    call_command(
+        "connect_shopify",
+        "acme",
+        "--shop",
+        "Acme-Outfitters.myshopify.com",
+        "--secret",
+        SECRET,
+        stdout=out,
+    )
 
     connection = ShopifyConnection.objects.get(retailer=retailer)
     assert connection.shop_domain == "acme-outfitters.myshopify.com"
@@ -33,8 +40,12 @@ def test_the_command_connects_a_shop_and_prints_no_secret(retailer):
 
 
 def test_the_secret_is_not_in_the_database_in_clear(retailer):
-    shopify_connect(retailer=retailer, shop_domain="acme.myshopify.com", secret=SECRET,
-                    admin_token="shpat_secret_token")
+    shopify_connect(
+        retailer=retailer,
+        shop_domain="acme.myshopify.com",
+        secret=SECRET,
+        admin_token="shpat_secret_token",
+    )
 
     with db.cursor() as cursor:
         cursor.execute("SELECT * FROM retailers_shopifyconnection")
@@ -48,7 +59,9 @@ def test_the_secret_is_not_in_the_database_in_clear(retailer):
 def test_a_new_secret_rotates_and_the_old_one_is_accepted_for_a_while(retailer):
     shopify_connect(retailer=retailer, shop_domain="acme.myshopify.com", secret="first")
 
-    connection = shopify_connect(retailer=retailer, shop_domain="acme.myshopify.com", secret="second")
+    connection = shopify_connect(
+        retailer=retailer, shop_domain="acme.myshopify.com", secret="second"
+    )
 
     assert connection.webhook_secrets() == ["second", "first"]
     later = connection.previous_secret_expires_at
@@ -56,10 +69,25 @@ def test_a_new_secret_rotates_and_the_old_one_is_accepted_for_a_while(retailer):
 
 
 def test_no_rotation_drops_the_old_secret_at_once(retailer):
-    call_command("connect_shopify", "acme", "--shop", "acme.myshopify.com", "--secret", "first",
-                 stdout=io.StringIO())
-    call_command("connect_shopify", "acme", "--shop", "acme.myshopify.com", "--secret", "second",
-                 "--no-rotation", stdout=io.StringIO())
+    call_command(
+        "connect_shopify",
+        "acme",
+        "--shop",
+        "acme.myshopify.com",
+        "--secret",
+        "first",
+        stdout=io.StringIO(),
+    )
+    call_command(
+        "connect_shopify",
+        "acme",
+        "--shop",
+        "acme.myshopify.com",
+        "--secret",
+        "second",
+        "--no-rotation",
+        stdout=io.StringIO(),
+    )
 
     assert ShopifyConnection.objects.get().webhook_secrets() == ["second"]
 
@@ -74,8 +102,15 @@ def test_the_command_refuses_an_unknown_retailer_or_a_bad_domain(retailer):
 def test_the_secret_may_come_from_standard_input(retailer, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
 
-    call_command("connect_shopify", "acme", "--shop", "acme.myshopify.com", "--secret", "-",
-                 stdout=io.StringIO())
+    call_command(
+        "connect_shopify",
+        "acme",
+        "--shop",
+        "acme.myshopify.com",
+        "--secret",
+        "-",
+        stdout=io.StringIO(),
+    )
 
     assert ShopifyConnection.objects.get().webhook_secrets() == [SECRET]
 
@@ -93,8 +128,14 @@ def test_admin_sets_secrets_without_ever_showing_them(retailer, client, django_u
 
     response = client.post(
         "/admin/retailers/shopifyconnection/add/",
-        {"retailer": retailer.pk, "shop_domain": "acme.myshopify.com", "api_version": "2026-01",
-         "is_active": "on", "webhook_secret": SECRET, "admin_token": "shpat_x"},
+        {
+            "retailer": retailer.pk,
+            "shop_domain": "acme.myshopify.com",
+            "api_version": "2026-01",
+            "is_active": "on",
+            "webhook_secret": SECRET,
+            "admin_token": "shpat_x",
+        },
     )
 
     assert response.status_code == 302, response.content[:2000]
@@ -108,8 +149,14 @@ def test_admin_sets_secrets_without_ever_showing_them(retailer, client, django_u
     # Saving again with the secret fields empty keeps them
     client.post(
         f"/admin/retailers/shopifyconnection/{connection.pk}/change/",
-        {"retailer": retailer.pk, "shop_domain": "acme.myshopify.com", "api_version": "2026-01",
-         "is_active": "on", "webhook_secret": "", "admin_token": ""},
+        {
+            "retailer": retailer.pk,
+            "shop_domain": "acme.myshopify.com",
+            "api_version": "2026-01",
+            "is_active": "on",
+            "webhook_secret": "",
+            "admin_token": "",
+        },
     )
     assert ShopifyConnection.objects.get().webhook_secrets() == [SECRET]
     assert Retailer.objects.get(pk=retailer.pk).gateway == "shopify"
