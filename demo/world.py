@@ -68,7 +68,11 @@ FIRST = [
 LAST = ["Silva", "Okafor", "Martin", "Patel", "Sato", "Haddad", "Kim", "Tanaka", "Rossi", "Berg"]
 
 # Each domain's story, as a dotted path to a callable (retailers, rng, out) -> None.
-DEMO_STEPS = ["demo.cancellations.seed_cancellations", "demo.returns.seed_returns"]
+DEMO_STEPS = [
+    "demo.cancellations.seed_cancellations",
+    "demo.returns.seed_returns",
+    "demo.connectors.seed_connectors",
+]
 
 
 def progress(items, *, out, label: str, total: int | None = None):
@@ -227,8 +231,12 @@ def _payments(rng, total, currency):
 
 
 def _logins() -> dict:
+    from demo.connectors import DEMO_SHOPIFY
+
     return {
         "password": DEMO_PASSWORD,
         "staff": [(u, role, slugs) for u, role, slugs in STAFF],
-        "keys": [(slug, key) for slug, _n, _c, key in RETAILERS],
+        "keys": [(slug, key) for slug, _n, _c, key in RETAILERS]
+        + [(DEMO_SHOPIFY["slug"], DEMO_SHOPIFY["key"])],
+        "shopify": DEMO_SHOPIFY,
     }

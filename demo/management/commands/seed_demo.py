@@ -31,4 +31,10 @@ class Command(BaseCommand):
         self.stdout.write("  Storefront API keys (Authorization: Bearer <key>):")
         for slug, key in logins["keys"]:
             self.stdout.write(f"    {slug:<6} {key}")
+        shopify = logins["shopify"]
+        self.stdout.write(
+            f"  Shopify webhooks for {shopify['shop']} ({shopify['slug']}): POST "
+            f"{url}/connectors/shopify/webhooks, signing secret {shopify['secret']} "
+            "(docs/connectors.md)"
+        )
         self.stdout.write(f"  API docs: {url}/api/docs/")
