@@ -51,9 +51,11 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "currency",
         "fulfillment_status",
+        "needs_attention",
         "placed_at",
     )
-    list_filter = ("retailer", "fulfillment_status", "currency")
+    # Orders whose figures do not add up (a connector's), kept for a person to check.
+    list_filter = ("needs_attention", "retailer", "fulfillment_status", "currency")
     search_fields = ("external_id", "customer__email", "customer__name", "customer__external_id")
     date_hierarchy = "placed_at"
     list_select_related = ("retailer", "customer")

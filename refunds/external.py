@@ -79,6 +79,9 @@ def refund_record_external(
             gateway_reference=reference,
             succeeded_at=occurred_at or timezone.now(),
             next_attempt_at=None,
+            # Money that moved outside our gateway, as a supervisor's manual refund does:
+            # no gateway call of ours stands behind it (ops.invariants counts on that).
+            manual=True,
         )
         lines = {line.external_id: line for line in order.lines.select_for_update()}
         weights = [(lines[ext], w) for ext, _units, w in line_weights if ext in lines]

@@ -191,6 +191,12 @@ def test_withdrawing_while_the_warehouse_decides_tells_it_to_go_on(picking, subm
     assert kinds == ["stop", "resume"]
     assert _reserved(retailer) == 2  # the order goes on: its stock stays reserved
 
+    # The worker tells the warehouse (after the stop request it follows)
+    fulfillment_requests_send(list(FulfillmentRequest.objects.values_list("pk", flat=True)))
+    resume = FulfillmentRequest.objects.get(kind="resume")
+    assert resume.status == "accepted"
+    assert OrderEvent.objects.filter(kind="fulfillment.resume_sent").exists()
+
 
 def test_an_answer_to_a_request_not_waiting_is_refused(make_order, submit, api):
     make_order("ord-1")

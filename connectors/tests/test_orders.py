@@ -112,6 +112,11 @@ def test_orders_cancelled_withdraws_an_open_request_without_telling_the_customer
     shop.deliver("orders/cancelled", live_order(cancelled_at="2019-06-05T10:00:00-04:00"))
 
     assert CancellationRequest.objects.get(pk=pending["id"]).status == "withdrawn"
+    from notifications.models import Notification
+
+    # Shopify told the customer; we send no "withdrawn" nor "approved" of our own
+    told = set(Notification.objects.values_list("event_type", flat=True))
+    assert not told & {"cancellation.withdrawn", "cancellation.approved"}
 
 
 def test_an_older_update_never_overwrites_a_newer_one(shop, retailer):

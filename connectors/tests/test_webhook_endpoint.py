@@ -136,3 +136,12 @@ def test_the_endpoint_needs_no_csrf_token_nor_session(shop):
     shop.client = Client(enforce_csrf_checks=True)
 
     assert shop.post("orders/create", BODY).status_code == 200
+
+
+def test_a_body_over_the_limit_is_413_and_stored_nowhere(shop, settings):
+    settings.SHOPIFY_WEBHOOK_MAX_BYTES = 100
+
+    response = shop.post("orders/create", {"id": 1, "note": "x" * 200})
+
+    assert response.status_code == 413
+    assert ShopifyDelivery.objects.count() == 0

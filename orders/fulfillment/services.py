@@ -176,8 +176,12 @@ def _record(request_id, *, attempt, result) -> None:
             order_event_record(
                 order=request.order,
                 kind=EventKind.FULFILLMENT_STOP_SENT,
-                message=f"The warehouse was asked to stop ({request.get_status_display().lower()}"
-                f"{': ' + result.message if result.message else ''}).",
+                message={
+                    "submitted": "The warehouse was asked to stop; its answer comes later.",
+                    "accepted": "The warehouse stopped the order at once.",
+                    "rejected": "The warehouse could not stop the order.",
+                }[result.outcome]
+                + (f" ({result.message})" if result.message else ""),
                 actor=WORKER,
                 subject=request,
                 data={"references": request.references},
