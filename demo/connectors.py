@@ -13,6 +13,7 @@ from django.utils import timezone
 from cancellations.services import cancellation_submit
 from connectors.services import deliveries_process, delivery_receive
 from kernel.actors import Actor
+from kernel.timeline import EventKind, order_event_record
 from orders.models import Order
 from orders.services import order_upsert
 from retailers.models import ApiKey, Retailer, StaffMember, hash_api_key
@@ -187,8 +188,18 @@ def seed_connectors(*, retailers, rng, out):
 
     # Order 6: the warehouse is picking it, and the customer asks to cancel
     order_6 = str(bodies[5]["id"])
+    # (as the warehouse's system would say with PUT /api/v1/orders/{id}: Shopify itself
+    # has no "being picked" status)
     Order.objects.filter(retailer=harbor, external_id=order_6).update(
         fulfillment_status=Order.Fulfillment.IN_PROGRESS
+    )
+    order_event_record(
+        order=Order.objects.get(retailer=harbor, external_id=order_6),
+        kind=EventKind.ORDER_FULFILLMENT_CHANGED,
+        message="Fulfilment changed from unfulfilled to in_progress.",
+        actor=Actor.system("demo warehouse"),
+        from_state="unfulfilled",
+        to_state="in_progress",
     )
     cancellation_submit(
         retailer=harbor,

@@ -346,8 +346,9 @@ CONNECTOR_SECRET_KEYS = env.list("CONNECTOR_SECRET_KEYS", default=[])
 SHOPIFY_ADMIN_URL = env(
     "SHOPIFY_ADMIN_URL", default="https://{shop}/admin/api/{version}/graphql.json"
 )
-# Raw webhook bodies above this are refused (413) before they are stored.
-SHOPIFY_WEBHOOK_MAX_BYTES = env.int("SHOPIFY_WEBHOOK_MAX_BYTES", default=5 * 1024 * 1024)
+# Raw webhook bodies above this are refused (413) before they are read; under Django's
+# own DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which would answer its HTML 400 instead.
+SHOPIFY_WEBHOOK_MAX_BYTES = env.int("SHOPIFY_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 
 LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json" in production: one object a line
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
