@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cancellations.holds import warehouse_hold_effects, warehouse_resume
 from cancellations.models import (
     UNDECIDED,
     CancellationLine,
     CancellationRequest,
-    Channel,
     RefundMethod,
     Status,
 )
@@ -26,8 +26,7 @@ from kernel.journal import journal
 from kernel.money import format_amount
 from kernel.timeline import EventKind, order_event_record
 from notifications.services import event_emit
-from orders.fulfillment.services import fulfillment_request_create
-from orders.models import FulfillmentRequest, Order
+from orders.models import Order
 from refunds.services import refunds_create
 from refunds.store_credit.services import store_credit_create
 from retailers.assignment import case_refuse_if_held
@@ -258,47 +257,6 @@ def _decide(cancellation, decision: Decision, quote: Quote, *, now) -> None:
         warehouse_hold_effects(cancellation, quote, actor=Actor.rule(decision.rule), now=now)
 
 
-def warehouse_hold_effects(cancellation, quote: Quote, *, actor: Actor, now) -> None:
-    """Ask the warehouse to stop (SPEC §12): the retailer's fulfilment adapter after
-    commit, and the webhook `fulfillment.cancellation_requested` with the lines. Nothing
-    is cancelled, released or refunded until it answers."""
-    policy = cancellation.policy
-    # Calendar hours, not the retailer's business hours: a warehouse's shifts are its
-    # own, and goods ship on real time.
-    cancellation.warehouse_due_at = now + timedelta(hours=policy.warehouse_response_hours)
-    cancellation.save(update_fields=["warehouse_due_at", "updated_at"])
-    lines = [
-        {
-            "line": lr.line.external_id,
-            "sku": lr.line.sku,
-            "quantity": lr.quantity,
-            "warehouse": lr.line.warehouse,
-        }
-        for lr in quote.lines
-    ]
-    fulfillment_request_create(
-        order=cancellation.order,
-        cancellation=cancellation,
-        kind=FulfillmentRequest.Kind.STOP,
-        lines=lines,
-        message=f"Cancellation {cancellation.pk}: {cancellation.get_reason_display().lower()}.",
-        actor=actor,
-    )
-    event_emit(
-        retailer=cancellation.retailer,
-        event_type="fulfillment.cancellation_requested",
-        # The request's own `lines` (with their refund amounts) come with its shape; these
-        # add where each line is picked.
-        data={
-            "stop_lines": lines,
-            "respond_by": cancellation.warehouse_due_at,
-            "answer_url": f"/api/v1/cancellations/{cancellation.pk}/warehouse",
-        },
-        order=cancellation.order,
-        subject=cancellation,
-    )
-
-
 def return_require_effects(cancellation, *, actor: Actor) -> None:
     """The request hands over to a return, created in the same transaction (SPEC §4)."""
     created = return_create_for_cancellation(cancellation=cancellation, actor=actor)
@@ -384,30 +342,6 @@ def cancellation_withdraw(
         if tell_warehouse:
             warehouse_resume(cancellation, actor=actor)
     return cancellation
-
-
-def warehouse_resume(cancellation, *, actor: Actor) -> None:
-    """The warehouse was asked to stop and has not stopped: tell it to go on."""
-    stop = (
-        FulfillmentRequest.objects.filter(
-            cancellation=cancellation, kind=FulfillmentRequest.Kind.STOP
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if stop is None or stop.status not in (
-        FulfillmentRequest.Status.PENDING,
-        FulfillmentRequest.Status.SUBMITTED,
-    ):
-        return
-    fulfillment_request_create(
-        order=cancellation.order,
-        cancellation=cancellation,
-        kind=FulfillmentRequest.Kind.RESUME,
-        lines=stop.lines,
-        message=f"Cancellation {cancellation.pk} was withdrawn: please go on.",
-        actor=actor,
-    )
 
 
 def cancellation_confirm(*, cancellation, actor: Actor) -> CancellationRequest:
@@ -563,92 +497,3 @@ def cancellation_store_credit_settled(*, store_credit, actor: Actor) -> None:
             actor=actor,
             subject=cancellation,
         )
-
-
-def cancellation_record_by_retailer(
-    *, retailer, order: str, actor: Actor, note: str = "", reason: str = "other"
-) -> CancellationRequest | None:
-    """Units the retailer cancelled in its own system (Shopify's admin, SPEC §12),
-    recorded as a request through channel `retailer`: approved and completed at once,
-    their stock released, and no refund from us (any money the retailer gave back is
-    its own refund, recorded apart). Returns None when nothing was left to cancel.
-
-    A request still open on the order is withdrawn first, without telling the
-    customer (the retailer did) nor asking the warehouse to go on (the order is off).
-    """
-    with transaction.atomic(), journal():
-        order_obj = _order_for_update(retailer=retailer, external_id=order)
-        for open_request in CancellationRequest.objects.select_for_update().filter(
-            order=order_obj, status__in=UNDECIDED
-        ):
-            open_request.order = order_obj
-            cancellation_transition(
-                cancellation=open_request,
-                to=Status.WITHDRAWN,
-                actor=actor,
-                why="The retailer cancelled the order in its own system.",
-                tell_customer=False,
-            )
-        active = [line for line in order_obj.lines.all() if line.active_quantity]
-        if not active:
-            return None
-        now = timezone.now()
-        policy = policy_current(retailer=retailer)
-        explanation = "Cancelled by the retailer in its own system; it refunds what it owes."
-        cancellation = CancellationRequest.objects.create(
-            retailer=retailer,
-            order=order_obj,
-            reason=reason,
-            channel=Channel.RETAILER,
-            note=note,
-            policy=policy,
-            decision_outcome=Status.APPROVED,
-            decision_rule="cancelled_by_retailer",
-            decision_explanation=explanation,
-            decided_at=now,
-            created_by=actor.label,
-        )
-        lines = CancellationLine.objects.bulk_create(
-            CancellationLine(request=cancellation, line=line, quantity=line.active_quantity)
-            for line in active
-        )
-        units = sum(cl.quantity for cl in lines)
-        order_event_record(
-            order=order_obj,
-            kind=EventKind.CANCELLATION_RECEIVED,
-            message=f"Cancelled by the retailer: {units} unit(s). {note}".strip(),
-            actor=actor,
-            subject=cancellation,
-            to_state=Status.RECEIVED,
-            data={
-                "lines": [{"line": cl.line.external_id, "quantity": cl.quantity} for cl in lines]
-            },
-        )
-        cancellation_transition(
-            cancellation=cancellation,
-            to=Status.APPROVED,
-            actor=Actor.rule("cancelled_by_retailer"),
-            why=explanation,
-            data={"rule": "cancelled_by_retailer", "policy_version": policy.version},
-            tell_customer=False,
-        )
-        for cancellation_line in lines:
-            line = cancellation_line.line
-            if not order_obj.is_shipped:
-                line_stock_release(
-                    line=line,
-                    quantity=cancellation_line.quantity,
-                    source=cancellation_line,
-                    actor=actor,
-                    save=False,
-                )
-            line.cancelled_quantity += cancellation_line.quantity
-            line.save(update_fields=["cancelled_quantity", "reserved_quantity"])
-        cancellation_transition(
-            cancellation=cancellation,
-            to=Status.COMPLETED,
-            actor=Actor.system(),
-            why="Nothing is owed by us: the retailer refunds in its own system.",
-            tell_customer=False,
-        )
-    return cancellation

@@ -15,14 +15,10 @@ answers at once, from the shop's webhooks (connectors), or from an agent.
 from django.db import transaction
 from django.utils import timezone
 
+from cancellations.holds import warehouse_hold_effects
 from cancellations.models import CancellationRequest, Status
 from cancellations.quotes import quote_build
-from cancellations.services import (
-    _approve_effects,
-    _locked,
-    return_require_effects,
-    warehouse_hold_effects,
-)
+from cancellations.services import _approve_effects, _locked, return_require_effects
 from cancellations.transitions import cancellation_transition
 from kernel.actors import Actor
 from kernel.errors import DomainError, ErrorCode

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cancellations.external import cancellation_record_by_retailer
 from cancellations.models import Status as CancellationStatus
-from cancellations.services import cancellation_record_by_retailer
 from cancellations.warehouse import cancellation_warehouse_answer
 from connectors.models import ShopifyDelivery, ShopifyOrderVersion
 from connectors.shopify.mapping import (
