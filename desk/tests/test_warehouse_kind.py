@@ -83,3 +83,26 @@ def test_a_manager_sees_it_but_cannot_answer(held, manager_client):
 
     assert response.status_code == 403
     assert CancellationRequest.objects.get(pk=held.pk).status == "awaiting_warehouse"
+
+
+def test_an_order_whose_figures_do_not_add_up_says_so_on_its_case(
+    make_order, retailer, agent_client
+):
+    from orders.models import Order
+
+    make_order("ord-7")
+    Order.objects.filter(external_id="ord-7").update(
+        needs_attention=True,
+        attention_reason="Payments add up to 30.00 but the order's lines to 25.00.",
+    )
+    request = cancellation_submit(
+        retailer=retailer,
+        order="ord-7",
+        reason="changed_mind",
+        channel="phone",
+        actor=Actor.system("test"),
+    )
+
+    page = agent_client.get(f"/queue/cases/{request.pk}/")
+
+    assert "Payments add up to 30.00" in page.content.decode()
