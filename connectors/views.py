@@ -19,6 +19,8 @@ from kernel.middleware import problem_response
 from retailers.models import ShopifyConnection
 from retailers.services import shop_domain_clean
 
+UNKNOWN_SHOP_SECRET = "no shop is connected with this domain"
+
 
 @csrf_exempt
 @require_POST
@@ -42,11 +44,12 @@ def shopify_webhook(request):
         else None
     )
     body = request.body
-    # An unknown shop and a bad signature get the same answer: nothing tells a caller
+    # An unknown shop and a bad signature get the same answer, after the same work (an
+    # HMAC of the body either way): neither the answer nor its timing tells a caller
     # which shops are connected.
-    if connection is None or not signature_valid(
-        connection.webhook_secrets(), body, headers.get("X-Shopify-Hmac-Sha256", "")
-    ):
+    secrets = connection.webhook_secrets() if connection is not None else [UNKNOWN_SHOP_SECRET]
+    valid = signature_valid(secrets, body, headers.get("X-Shopify-Hmac-Sha256", ""))
+    if connection is None or not valid:
         return problem_response(
             ErrorCode.NOT_AUTHENTICATED, "Unknown shop, or the signature does not match."
         )
