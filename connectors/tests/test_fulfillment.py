@@ -99,3 +99,31 @@ def test_the_other_published_topics_are_answered_and_ignored(shop, topic, name):
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
     assert ShopifyDelivery.objects.count() == 0
+
+
+def test_withdrawing_tells_a_person_to_call_the_3pl(held, api):
+    from orders.models import OrderEvent
+
+    api.post(f"/api/v1/cancellations/{held.pk}/withdraw")
+    fulfillment_requests_send(
+        list(FulfillmentRequest.objects.filter(kind="resume").values_list("pk", flat=True))
+    )
+
+    resume = FulfillmentRequest.objects.get(kind="resume")
+    assert resume.status == "failed"
+    assert "cannot withdraw a cancellation request" in resume.last_error
+    assert OrderEvent.objects.filter(kind="fulfillment.request_failed").exists()
+
+
+def test_fulfilment_orders_already_closed_are_a_refusal(
+    shop, retailer, submit, admin_api, set_policy
+):
+    set_policy(cancellation_window_hours=100000, auto_approve_limit="1000.00")
+    shop.deliver("orders/create", live_order())
+    Order.objects.update(fulfillment_status="in_progress")
+    admin_api.fulfillment_orders[ORDER_ID] = [{"id": FULFILLMENT_ORDER, "status": "CLOSED"}]
+    pk = submit(order=ORDER_ID).json()["id"]
+
+    fulfillment_requests_send(list(FulfillmentRequest.objects.values_list("pk", flat=True)))
+
+    assert CancellationRequest.objects.get(pk=pk).status == "return_required"
